@@ -1,0 +1,35 @@
+"""Accuracy with a 95% confidence interval, per split."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    accuracy: float
+    ci_low: float
+    ci_high: float
+    n: int
+    chance: float  # mean over items of (number of valid choices) / (number of choices)
+
+
+def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for k successes in n trials; unlike the normal approximation it
+    stays inside [0, 1] and is sensible at 0/n and n/n."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def accuracy(correct: list[bool], chances: list[float]) -> Accuracy:
+    n = len(correct)
+    k = sum(correct)
+    low, high = wilson_interval(k, n)
+    return Accuracy(k / n if n else float("nan"), low, high, n, sum(chances) / n if n else float("nan"))
