@@ -1,0 +1,151 @@
+"""The `iclft` command: parses arguments and calls one library function per subcommand."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from iclft import IclftError, __version__
+
+
+def _cmd_run(args) -> int:
+    from iclft.config import load_config
+    from iclft.runner import resume_study, run_study
+
+    if args.resume:
+        if args.config or args.preset or args.overrides or args.out:
+            raise IclftError("--resume takes only the run folder: its config.yaml says the rest")
+        run_dir = resume_study(args.resume)
+    elif not args.config and not args.preset:
+        raise IclftError("give a config file or --preset NAME (for example: iclft run --preset quick)")
+    else:
+        run_dir = run_study(load_config(args.config, args.preset, args.overrides), out=args.out)
+    print((run_dir / "table.txt").read_text(), end="")
+    print(f"results: {run_dir}")
+    return 0
+
+
+def _cmd_data(args) -> int:
+    from iclft.data import commands
+
+    if args.data_command == "list":
+        return commands.data_list()
+    if args.data_command == "generate":
+        params = {}
+        for kv in args.param:
+            if "=" not in kv:
+                raise IclftError(f"parameter {kv!r} must look like key=value (for example n_facts=20)")
+            key, value = kv.split("=", 1)
+            params[key.lstrip("-")] = value
+        out = args.out or f"data/{args.name}-seed{args.seed}"
+        return commands.data_generate(args.name, args.seed, out, params)
+    if args.data_command == "validate":
+        return commands.data_validate(args.folder)
+    if args.data_command == "show":
+        return commands.data_show(args.folder, args.split, args.n)
+    return commands.data_export(args.folder, args.format, args.out)
+
+
+def _add_data_parser(sub) -> None:
+    data = sub.add_parser("data", help="list, generate, validate, show and export datasets")
+    dsub = data.add_subparsers(dest="data_command", required=True)
+    dsub.add_parser("list", help="the datasets and their parameters")
+    gen = dsub.add_parser("generate", help="generate a dataset folder (train.jsonl, test.jsonl, meta.json)")
+    gen.add_argument("name")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--out", help="folder to write (default: data/NAME-seedN)")
+    gen.add_argument("param", nargs="*", default=[], metavar="KEY=VALUE",
+                     help="generator parameters, e.g. n_facts=20 (see `iclft data list`)")
+    val = dsub.add_parser("validate", help="check a dataset folder with the symbolic checker")
+    val.add_argument("folder")
+    show = dsub.add_parser("show", help="print items as a person reads them")
+    show.add_argument("folder")
+    show.add_argument("--split")
+    show.add_argument("--n", type=int, default=3)
+    exp = dsub.add_parser("export", help="export to an lm-evaluation-harness task folder or a HF dataset")
+    exp.add_argument("folder")
+    exp.add_argument("--format", choices=["lm-eval", "hf"], required=True)
+    exp.add_argument("--out", required=True)
+    data.set_defaults(func=_cmd_data)
+
+
+def _cmd_bench(args) -> int:
+    from iclft.bench import SECTIONS, run_bench
+
+    only = tuple(x.strip() for x in args.only.split(",")) if args.only else SECTIONS
+    unknown = [x for x in only if x not in SECTIONS]
+    if unknown:
+        raise IclftError(f"unknown benchmark {unknown[0]!r}; known: {', '.join(SECTIONS)}")
+    if args.baseline_requests < 1:
+        raise IclftError("--baseline-requests must be at least 1")
+    figures = run_bench(args.model, only, args.baseline_requests)
+    for f in figures:
+        print(f.line())
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from iclft.report import report_command
+
+    return report_command(args.run_dirs, args.out, args.scoring)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="iclft", description=__doc__)
+    p.add_argument("--version", action="version", version=f"iclft {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a study (a YAML config or a preset) and print its results table")
+    run.add_argument("config", nargs="?", help="YAML config file")
+    run.add_argument("--preset", help="a built-in config: quick (the README's main job), paper")
+    run.add_argument("--out", help="run folder (default: OUTPUT_DIR/NAME-TIMESTAMP)")
+    run.add_argument("--resume", metavar="RUN_DIR",
+                     help="finish an interrupted run (RUN_DIR or RUN_DIR.partial): only missing cells run")
+    run.add_argument("overrides", nargs="*", default=[], metavar="KEY=VALUE",
+                     help="config overrides with dotted keys, e.g. finetune.epochs=2")
+    run.set_defaults(func=_cmd_run)
+    _add_data_parser(sub)
+
+    bench = sub.add_parser("bench", help="measure scoring, generation and training speed (figures last)")
+    bench.add_argument("--model", default="smollm2-135m")
+    bench.add_argument("--only", help="comma-separated subset of the benchmarks (default: all)")
+    bench.add_argument("--baseline-requests", type=int, default=4,
+                       help="requests timed with per-request recomputation (each rereads the whole context)")
+    bench.set_defaults(func=_cmd_bench)
+
+    rep = sub.add_parser("report", help="write the HTML and markdown report of a run, or compare several runs")
+    rep.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    rep.add_argument("--out", help="report folder (default: RUN_DIR/report for one run, ./report-compare for several)")
+    rep.add_argument("--scoring", choices=["sum", "mean", "pmi"],
+                     help="the scoring drawn and listed first (default: the run's primary scoring)")
+    rep.set_defaults(func=_cmd_report)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # KEY=VALUE words may come before or after options; argparse leaves some of them over.
+    listed = getattr(args, "overrides", None) if hasattr(args, "overrides") else getattr(args, "param", None)
+    if listed is None or any("=" not in e or e.startswith("-") for e in extra):
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    else:
+        listed.extend(extra)
+    # `iclft run --preset quick a.b=1`: argparse takes the first override for the config file.
+    if getattr(args, "config", None) and "=" in args.config:
+        args.overrides.insert(0, args.config)
+        args.config = None
+    try:
+        return args.func(args)
+    except IclftError as e:
+        print(f"iclft: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("iclft: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

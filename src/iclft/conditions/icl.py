@@ -1,0 +1,79 @@
+"""`icl`: all training documents in the context, then an instruction, then the test prompt.
+
+Under the model's chat template (the default where it has one) the documents and instruction are
+the user's message and the test prompt starts the assistant's reply:
+
+    <user> Here are some documents:\n\n{doc 1}\n\n{doc 2}...\n\n{instruction} <assistant> {prompt} {choice}
+
+The documents are the shared prefix: its key/value cache is computed once for all items.
+The corpus is never truncated silently: if it does not fit the context window, documents are
+subsampled with a logged seed when `icl.subsample` allows it, otherwise the run stops with the
+token counts.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+
+from iclft import IclftError
+from iclft.conditions import ConditionResult
+from iclft.eval.multiple_choice import MCContext, score_items
+
+log = logging.getLogger(__name__)
+
+
+def use_chat(model, setting: str) -> bool:
+    if setting == "on" and not model.has_chat_template:
+        raise IclftError("icl.chat_template is on, but the model has no chat template")
+    return setting == "on" or (setting == "auto" and model.has_chat_template)
+
+
+def build_prefix(model, docs: list[str], icl_cfg) -> str:
+    user = f"{icl_cfg.header}\n\n" + "\n\n".join(docs) + f"\n\n{icl_cfg.instruction}"
+    if use_chat(model, icl_cfg.chat_template):
+        return model.chat_prompt(user)
+    return user + "\n\n"
+
+
+def fit_documents(model, dataset, icl_cfg, seed: int) -> tuple[str, list[str]]:
+    """The prefix with as many documents as fit; notes say what was left out and why."""
+    docs = [d.text for d in dataset.train]
+    question = max(len(model.encode(f"{it.prompt} {c}")) for it in dataset.test for c in it.choices)
+    budget = model.max_length - question - icl_cfg.reserve_tokens - 8  # 8: template/boundary slack
+    prefix = build_prefix(model, docs, icl_cfg)
+    n_prefix = len(model.encode(prefix))
+    if n_prefix <= budget:
+        return prefix, []
+    if not icl_cfg.subsample:
+        raise IclftError(
+            f"icl: the {len(docs)} training documents of {dataset.name} take {n_prefix} tokens in context, "
+            f"but the model's window of {model.max_length} tokens leaves {budget} after the longest question "
+            f"({question} tokens); set icl.subsample=true to use a seeded subsample, or use a smaller dataset")
+    rng = random.Random(f"icl-subsample:{seed}")
+    order = rng.sample(range(len(docs)), len(docs))
+    lo, hi = 0, len(docs)  # binary search for the largest prefix of `order` that fits
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        kept = [docs[i] for i in sorted(order[:mid])]
+        if len(model.encode(build_prefix(model, kept, icl_cfg))) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    if lo == 0:
+        raise IclftError(f"icl: not even one training document fits the context window of {model.max_length}")
+    kept = [docs[i] for i in sorted(order[:lo])]
+    note = (f"icl: {dataset.name}: the corpus ({n_prefix} tokens) does not fit the window; used {lo} of "
+            f"{len(docs)} documents, subsampled with seed {seed}")
+    log.warning(note)
+    return build_prefix(model, kept, icl_cfg), [note]
+
+
+def run(model, dataset, cfg) -> ConditionResult:
+    t0 = time.perf_counter()
+    prefix, notes = fit_documents(model, dataset, cfg.icl, cfg.seed)
+    ctx = MCContext(prefix=prefix, item_context=lambda item: item.prompt)
+    records = score_items(model, dataset.test, ctx, cfg.scoring.batch_size,
+                          progress=f"{dataset.name} icl: scoring")
+    cost = {"eval_seconds": time.perf_counter() - t0, "context_tokens": len(model.encode(prefix))}
+    return ConditionResult(records, cost=cost, notes=notes)

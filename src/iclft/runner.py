@@ -1,0 +1,359 @@
+"""Run a study: datasets x conditions on one model, written to a run folder.
+
+    RUN_DIR/
+      config.yaml        the resolved config
+      data/NAME/         each dataset as generated (train.jsonl, test.jsonl, meta.json)
+      items/NAME__COND.jsonl   one scored record per test item
+      augment/NAME__COND.jsonl augmentations with provenance (augmented conditions only)
+      cells/NAME__COND.json    the cell's cache key, costs, notes and model facts
+      summary.json       accuracy per dataset, condition, split and scoring, with 95% CIs
+      run.log
+
+The folder is built as RUN_DIR.partial and renamed only when everything is written, so a folder
+without that suffix is always complete. A cell (one dataset x condition) writes its items file last
+and atomically, so `resume_study` trusts an existing items file and runs only the missing cells.
+Finished cells are also kept in the cell cache (`cache_dir`, see iclft.cells) under a hash of what
+produced them; a later run with the same inputs reuses them, and loads the model only if some cell
+has to be computed.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import NamedTuple
+
+from iclft import IclftError, __version__
+from iclft import conditions as conditions_mod
+from iclft.cells import CellCache, CellResult, cell_key, dataset_hash, key_parts, model_identity
+from iclft.config import StudyConfig, dump, load_config
+from iclft.data import generate, save_dataset
+from iclft.data.schema import Dataset, atomic_write_text
+from iclft.eval.metrics import accuracy
+from iclft.eval.multiple_choice import SCORINGS
+
+log = logging.getLogger("iclft")
+SCHEMA_VERSION = 1
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("torch", "transformers", "accelerate", "gguf", "wordfreq", "numpy"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def summarize(records: list[dict], dataset: str, condition: str) -> list[dict]:
+    """One row per split: n, mean chance, and accuracy with a 95% Wilson interval per scoring."""
+    rows = []
+    for split in dict.fromkeys(r["split"] for r in records):
+        rs = [r for r in records if r["split"] == split]
+        scores = {}
+        for s in SCORINGS:
+            a = accuracy([r["correct"][s] for r in rs], [r["chance"] for r in rs])
+            scores[s] = {"accuracy": a.accuracy, "ci_low": a.ci_low, "ci_high": a.ci_high}
+        rows.append({"dataset": dataset, "condition": condition, "split": split, "n": len(rs),
+                     "chance": a.chance, "scores": scores})
+    return rows
+
+
+def format_table(results: list[dict], conditions: list[str], scoring: str) -> str:
+    """Accuracy [95% CI] per dataset and split (rows) and condition (columns)."""
+    cell = {(r["dataset"], r["split"], r["condition"]): r for r in results}
+    keys = list(dict.fromkeys((r["dataset"], r["split"]) for r in results))
+    head = ["dataset", "split", "n", "chance"] + conditions
+    lines = []
+    for ds, split in keys:
+        any_row = next(r for r in results if (r["dataset"], r["split"]) == (ds, split))
+        row = [ds, split, str(any_row["n"]), f"{any_row['chance']:.2f}"]
+        for c in conditions:
+            r = cell.get((ds, split, c))
+            if r is None:
+                row.append("-")
+            else:
+                s = r["scores"][scoring]
+                row.append(f"{s['accuracy']:.2f} [{s['ci_low']:.2f}, {s['ci_high']:.2f}]")
+        lines.append(row)
+    widths = [max(len(x) for x in col) for col in zip(head, *lines)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
+    out += [fmt.format(*row) for row in lines]
+    return "\n".join(out) + f"\n(accuracy by {scoring} log-likelihood, 95% Wilson interval)"
+
+
+def limit_items(ds, limit: int, seed: int):
+    """The dataset with at most `limit` test items per split, a seeded sample in original order."""
+    import dataclasses
+    import random
+
+    if not limit:
+        return ds, []
+    keep, notes = set(), []
+    for split, items in ds.splits().items():
+        chosen = items if len(items) <= limit else random.Random(f"limit:{seed}:{split}").sample(items, limit)
+        keep.update(it.id for it in chosen)
+        if len(items) > limit:
+            notes.append(f"{ds.name}: scored {limit} of {len(items)} {split} items (seeded sample, seed {seed})")
+    return dataclasses.replace(ds, test=tuple(it for it in ds.test if it.id in keep)), notes
+
+
+def _jsonl(records: list[dict]) -> str:
+    return "".join(json.dumps(r, sort_keys=True) + "\n" for r in records)
+
+
+# ---------------------------------------------------------------- planning
+@dataclass
+class Cell:
+    """One (dataset, condition) of the grid and the cache key of what produces it."""
+
+    dataset: Dataset  # after `limit`
+    condition: str
+    key: str
+    parts: dict
+
+    @property
+    def name(self) -> str:
+        return f"{self.dataset.name}__{self.condition}"
+
+
+@dataclass
+class Plan:
+    cfg: StudyConfig
+    datasets: list[Dataset]  # whole, as generated
+    cells: list[Cell]
+    limit_notes: list[str]
+    model_note: str
+
+
+def plan_study(cfg: StudyConfig, model=None) -> Plan:
+    """Generate the datasets and key every cell. Bad input (dataset parameters, model name) fails here."""
+    from iclft.models.hf import pick_device, pick_dtype
+    from iclft.models.registry import resolve
+
+    datasets = [generate(d.name, seed=cfg.seed, **d.params) for d in cfg.datasets]
+    limited = [limit_items(ds, d.limit, cfg.seed) for ds, d in zip(datasets, cfg.datasets)]
+    if model is not None:
+        source, device, dtype = model.source, model.device.type, str(model.model.dtype)
+    else:
+        source, dev = resolve(cfg.model.name), pick_device(cfg.model.device)
+        device, dtype = dev.type, str(pick_dtype(cfg.model.dtype, dev))
+    identity = model_identity(cfg.model.name, source, device, dtype, cfg.model.trust_remote_code)
+    cells = []
+    for ds, d, (lim, _) in zip(datasets, cfg.datasets, limited):
+        ds_hash = dataset_hash(ds)
+        for cond in cfg.conditions:
+            parts = key_parts(cfg, identity, ds, ds_hash, d.limit, cond)
+            cells.append(Cell(lim, cond, cell_key(parts), parts))
+    return Plan(cfg, datasets, cells, [n for _, ns in limited for n in ns], source.note)
+
+
+class _LazyModel:
+    """The model, loaded the first time a cell has to be computed."""
+
+    def __init__(self, cfg: StudyConfig, model=None):
+        self.cfg, self.model = cfg, model
+
+    def get(self):
+        from iclft.models.hf import HFModel
+
+        if self.model is None:
+            m = self.cfg.model
+            print(f"loading model {m.name} ...", file=sys.stderr)
+            self.model = HFModel.load(m.name, m.dtype, m.device, m.trust_remote_code)
+        return self.model
+
+
+# ---------------------------------------------------------------- one cell
+def _load_finished(work: Path, cell: Cell) -> CellResult | None:
+    """A cell an interrupted run finished: its items file exists (it is written last, atomically)."""
+    items, side = work / "items" / f"{cell.name}.jsonl", work / "cells" / f"{cell.name}.json"
+    if not items.is_file() or not side.is_file():
+        return None
+    meta = json.loads(side.read_text(encoding="utf-8"))
+    if meta.get("key") != cell.key:
+        log.warning("%s was computed from other inputs (code or model changed): recomputing", cell.name)
+        return None
+    records = [json.loads(line) for line in items.read_text(encoding="utf-8").splitlines()]
+    return CellResult(records, meta["cost"], meta["notes"], {}, meta["model"])
+
+
+def _model_facts(model) -> dict:
+    """What the summary reports about the model, kept with each cell so a run served from the
+    cache or an interrupted run need not load it."""
+    return {"label": model.source.label, "dtype": str(model.model.dtype), "device": str(model.device),
+            "context_window": model.max_length}
+
+
+def _compute(cell: Cell, cfg: StudyConfig, lazy: _LazyModel) -> CellResult:
+    model = lazy.get()
+    log.info("running %s on %s", cell.condition, cell.dataset.name)
+    res = conditions_mod.get(cell.condition)(model, cell.dataset, cfg)
+    return CellResult(res.records, res.cost, res.notes, dict(res.files), _model_facts(model))
+
+
+def _write_cell(work: Path, cell: Cell, result: CellResult) -> None:
+    """Extra files, then the cell's key and costs, then its items: an items file means a whole cell."""
+    for rel, text in result.files.items():
+        atomic_write_text(work / rel, text)
+    side = {"key": cell.key, "cost": result.cost, "notes": result.notes, "model": result.model,
+            "files": sorted(result.files)}
+    atomic_write_text(work / "cells" / f"{cell.name}.json", json.dumps(side, indent=2, sort_keys=True) + "\n")
+    records = [{"dataset": cell.dataset.name, "condition": cell.condition, **r} for r in result.records]
+    atomic_write_text(work / "items" / f"{cell.name}.jsonl", _jsonl(records))
+
+
+class Finished(NamedTuple):
+    cell: Cell
+    result: CellResult
+    origin: str  # "resumed" (read back from the partial folder), "cache" or "computed"
+
+
+def run_or_load_cell(cell: Cell, work: Path, cfg: StudyConfig, cache: CellCache | None,
+                     lazy: _LazyModel) -> Finished:
+    """The cell's result, from the interrupted run, the cell cache, or computed (and then cached)."""
+    done = _load_finished(work, cell)
+    if done is not None:
+        log.info("%s: read back from the interrupted run", cell.name)
+        return Finished(cell, done, "resumed")
+    hit = cache.get(cell.key) if cache else None
+    if hit is not None:
+        log.info("%s: from the cell cache (%s)", cell.name, cell.key[:12])
+        hit.cost = {**hit.cost, "from_cache": True}
+        result, origin = hit, "cache"
+    else:
+        result, origin = _compute(cell, cfg, lazy), "computed"
+        if cache:
+            cache.put(cell.key, cell.parts, result)
+    _write_cell(work, cell, result)
+    return Finished(cell, result, origin)
+
+
+# ---------------------------------------------------------------- the study
+def write_summary(plan: Plan, work: Path, cells: list[Finished], model: dict,
+                  started: str, seconds: float) -> None:
+    """summary.json and table.txt from every cell's records, costs and notes."""
+    cfg = plan.cfg
+    results, costs, notes = [], {}, list(plan.limit_notes)
+    for cell, res, _ in cells:
+        results += summarize(res.records, cell.dataset.name, cell.condition)
+        costs.setdefault(cell.dataset.name, {})[cell.condition] = res.cost
+        notes += res.notes
+    origins = [c.origin for c in cells]
+    if origins.count("cache"):
+        notes.append(f"{origins.count('cache')} of {len(cells)} cells reused from the cell cache "
+                     f"({cfg.cache_dir}); their costs are those of the original computation")
+    if origins.count("resumed"):
+        notes.append(f"resumed run: {origins.count('resumed')} of {len(cells)} cells read back from the "
+                     f"interrupted run; wall_seconds counts the last session only")
+    if plan.model_note:
+        notes.append(f"model: {plan.model_note}")
+    summary = {
+        "schema_version": SCHEMA_VERSION, "iclft_version": __version__, "name": cfg.name,
+        "started": started, "wall_seconds": round(seconds, 1), "seed": cfg.seed,
+        "model": {"name": cfg.model.name, **model},
+        "datasets": {ds.name: {"sizes": ds.sizes(), **{k: ds.meta[k] for k in ("generator", "version",
+                                                                                "seed", "params")}}
+                     for ds in plan.datasets},
+        "conditions": cfg.conditions, "primary_scoring": cfg.scoring.primary,
+        "results": results, "costs": costs, "notes": notes, "versions": package_versions(),
+    }
+    atomic_write_text(work / "summary.json", json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(work / "table.txt", format_table(results, cfg.conditions, cfg.scoring.primary) + "\n")
+
+
+def _finish(plan: Plan, work: Path, model) -> None:
+    """Save the datasets, run or load every cell, write the summary."""
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    for ds in plan.datasets:
+        save_dataset(ds, work / "data" / ds.name)  # the whole dataset, as generated
+        log.info("dataset %s: %s", ds.name, ds.sizes())
+    cache = CellCache(plan.cfg.cache_dir) if plan.cfg.cache_dir else None
+    lazy = _LazyModel(plan.cfg, model)
+    done = [run_or_load_cell(cell, work, plan.cfg, cache, lazy) for cell in plan.cells]
+    facts = _model_facts(lazy.model) if lazy.model is not None else done[0].result.model
+    write_summary(plan, work, done, facts, started, time.perf_counter() - t0)
+
+
+def _new_run_dir(cfg: StudyConfig, out: str | None) -> Path:
+    if out is None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        out = os.path.join(cfg.output_dir, f"{cfg.name}-{stamp}")
+    final = Path(out)
+    if final.exists():
+        raise IclftError(f"{final}: run folder already exists; choose another --out")
+    return final
+
+
+def _add_log_file(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8")  # appends: a resumed run continues the log
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
+    return handler
+
+
+def run_study(cfg: StudyConfig, out: str | None = None, model=None) -> Path:
+    """Run every dataset x condition and return the finished run folder."""
+    final = _new_run_dir(cfg, out)
+    plan = plan_study(cfg, model)  # bad input fails here, before any folder exists
+    work = final.with_name(final.name + ".partial")
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    handler = _add_log_file(work / "run.log")
+    try:
+        atomic_write_text(work / "config.yaml", dump(cfg))
+        _finish(plan, work, model)
+    except IclftError:
+        shutil.rmtree(work, ignore_errors=True)  # bad input found mid-run: leave nothing behind
+        raise
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    work.rename(final)
+    return final
+
+
+def _unfinished(run_dir: str | Path) -> tuple[Path, Path]:
+    """(RUN_DIR.partial, RUN_DIR) for either name; errors unless only the partial folder exists."""
+    p = Path(run_dir)
+    work, final = (p, p.with_name(p.name[:-len(".partial")])) if p.name.endswith(".partial") \
+        else (p.with_name(p.name + ".partial"), p)
+    if final.exists():
+        raise IclftError(f"{final}: the run is complete already; nothing to resume")
+    if not work.is_dir():
+        raise IclftError(f"{work}: no unfinished run folder here")
+    if not (work / "config.yaml").is_file():
+        raise IclftError(f"{work}: config.yaml missing (the run stopped before it started); start it again")
+    return work, final
+
+
+def resume_study(run_dir: str | Path, model=None) -> Path:
+    """Finish an interrupted run: cells with an items file are read back, the others run."""
+    work, final = _unfinished(run_dir)
+    cfg = load_config(str(work / "config.yaml"))
+    plan = plan_study(cfg, model)
+    for tmp in work.rglob(".*.tmp"):  # a write cut short by the interruption
+        tmp.unlink()
+    handler = _add_log_file(work / "run.log")
+    try:
+        log.info("resuming %s", work)
+        _finish(plan, work, model)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    work.rename(final)
+    return final

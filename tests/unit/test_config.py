@@ -1,0 +1,54 @@
+import pytest
+
+from iclft import IclftError
+from iclft.config import StudyConfig, load_config, preset_names
+
+
+def test_every_preset_loads():
+    assert "quick" in preset_names()
+    for name in preset_names():
+        assert isinstance(load_config(preset=name), StudyConfig)
+
+
+def test_overrides_use_dotted_keys_and_yaml_values():
+    cfg = load_config(preset="quick", overrides=["finetune.epochs=2", "finetune.learning_rate=3e-4",
+                                                 "conditions=[icl]", "icl.chat_template=false"])
+    assert (cfg.finetune.epochs, cfg.finetune.learning_rate, cfg.conditions) == (2, 3e-4, ["icl"])
+    assert cfg.icl.chat_template == "off"
+
+
+def test_datasets_may_be_given_by_name(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("datasets: [simple_reversal]\nconditions: [pretrained]\n")
+    cfg = load_config(str(path))
+    assert cfg.datasets[0].name == "simple_reversal" and cfg.datasets[0].params == {}
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["finetune.epoch=2"], "unknown config key 'finetune.epoch' .*did you mean 'epochs'"),
+    (["finetune.epochs=two"], "finetune.epochs must be int"),
+    (["finetune.epochs=0"], "at least 1"),
+    (["conditions=[icl, telepathy]"], "unknown condition 'telepathy'"),
+    (["datasets=[nonsense_set]"], "unknown dataset 'nonsense_set'"),
+    (["datasets=[{name: simple_reversal, params: {n_fact: 3}}]"], "no parameter 'n_fact'"),
+    (["icl.chat_template=maybe"], "chat_template must be auto, on or off"),
+    (["finetune.learning_rate=-1"], "must be positive"),
+    (["epochs"], "must look like key=value"),
+])
+def test_bad_configs_are_one_line_errors(overrides, message):
+    with pytest.raises(IclftError, match=message):
+        load_config(preset="quick", overrides=overrides)
+
+
+def test_malformed_yaml_names_the_file_and_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\nfinetune: {epochs: 2\n")
+    with pytest.raises(IclftError, match=r"bad.yaml: line \d+ malformed YAML"):
+        load_config(str(path))
+
+
+def test_missing_config_file_and_unknown_preset():
+    with pytest.raises(IclftError, match="config file not found"):
+        load_config("/nonexistent/study.yaml")
+    with pytest.raises(IclftError, match="unknown preset 'quik'"):
+        load_config(preset="quik")
