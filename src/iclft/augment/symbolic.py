@@ -1,0 +1,46 @@
+"""What the datasets' symbolic checkers say about text: the quality of generated augmentations,
+and the oracle augmentations (the dataset's own facts and their entailments, as sentences).
+
+A dataset module may define
+    classify_statements(ds, sentences) -> ["entailed" | "contradicted" | "other", ...]
+    oracle_statements(ds) -> [sentence, ...]
+Both are optional; a dataset without them reports no quality shares and has no oracle condition.
+Generated texts are judged sentence by sentence, unless the module sets SPLIT_STATEMENTS = False
+(a Berglund fact often takes two sentences: "Ever heard of Ann Lee? They're the person who ...").
+"""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from iclft import IclftError
+from iclft.data import GENERATORS
+from iclft.data.schema import Dataset
+from iclft.data.sentences import LABELS, split_sentences
+
+
+def _module(ds: Dataset) -> ModuleType | None:
+    name = ds.meta.get("generator", ds.name)
+    return importlib.import_module(GENERATORS[name]) if name in GENERATORS else None
+
+
+def statement_shares(ds: Dataset, texts: list[str]) -> dict | None:
+    """The share of generated sentences that the training facts entail, contradict, or neither
+    (hallucinated or unparseable); None when the dataset has no statement checker."""
+    module = _module(ds)
+    classify = getattr(module, "classify_statements", None)
+    if classify is None:
+        return None
+    split = getattr(module, "SPLIT_STATEMENTS", True)
+    sentences = [s for t in texts for s in (split_sentences(t) if split else [t])]
+    verdicts = classify(ds, sentences) if sentences else []
+    n = len(verdicts)
+    return {"n_statements": n, **{v: round(verdicts.count(v) / n, 4) if n else 0.0 for v in LABELS}}
+
+
+def oracle_statements(ds: Dataset) -> list[str]:
+    make = getattr(_module(ds), "oracle_statements", None)
+    if make is None:
+        raise IclftError(f"finetune_aug_oracle: dataset {ds.name!r} has no oracle statements "
+                         f"(its generator defines no oracle_statements)")
+    return make(ds)

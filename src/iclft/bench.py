@@ -1,0 +1,154 @@
+"""`iclft bench`: the performance figures, each measured in one run on the same inputs.
+
+    icl_scoring_speedup        shared-prefix ICL scoring vs per-request recomputation of the context
+    icl_max_score_diff_nats    the largest difference between the two, over the requests both scored
+    icl_peak_memory_gb         peak resident memory of the process after ICL at the full window
+    global_augmentation_speedup  global augmentation with the corpus cache computed once vs per document
+    finetune_tokens_per_second training throughput on the study's documents
+    finetune_mfu               model FLOPs per second / the machine's measured matmul rate
+
+Per-request recomputation of a several-thousand-token context takes tens of seconds a request, so it
+is timed on a seeded sample of requests (`baseline_requests`) and compared per request; the sample's
+scores are compared with the shared-prefix scores of the same requests.
+"""
+from __future__ import annotations
+
+import random
+import resource
+import time
+from dataclasses import dataclass
+
+import torch
+
+from iclft.config import FinetuneConfig, IclConfig
+from iclft.data import generate
+
+
+SECTIONS = ("icl", "generation", "finetune")
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    detail: str
+
+    def line(self) -> str:
+        return f"{self.name}: {self.value:.4g}  ({self.detail})"
+
+
+def matmul_flops_per_second(n: int = 1024, seconds: float = 3.0, dtype=torch.float32) -> float:
+    """The machine's dense matmul rate, measured with square float32 matrices."""
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+    a @ b  # warm-up
+    reps, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        a @ b
+        reps += 1
+    return 2 * n ** 3 * reps / (time.perf_counter() - t0)
+
+
+def training_flops_per_token(model, seq_len: int) -> float:
+    """6 x parameters in matrix multiplies (output head included, embedding lookup excluded), plus
+    attention scores and values: 6 * layers * seq_len * hidden (PaLM appendix B convention)."""
+    cfg = model.config.get_text_config()
+    n = sum(p.numel() for name, p in model.named_parameters() if p.dim() == 2 and "embed" not in name)
+    if getattr(cfg, "tie_word_embeddings", False):
+        n += model.get_output_embeddings().weight.numel()
+    return 6 * n + 6 * cfg.num_hidden_layers * seq_len * cfg.hidden_size
+
+
+def bench_icl(model, baseline_requests: int = 4, seed: int = 0) -> list[Figure]:
+    """ICL scoring of the paper-sized simple-reversal test with as many documents as fit."""
+    from iclft.conditions.icl import fit_documents
+
+    ds = generate("simple_reversal", seed=seed)
+    prefix, notes = fit_documents(model, ds, IclConfig(subsample=True), seed)
+    requests = [(it.prompt, " " + c) for it in ds.test for c in it.choices]
+    n_ctx = len(model.encode(prefix))
+    t0 = time.perf_counter()
+    shared = model.loglikelihood(requests, prefix=prefix)
+    t_shared = time.perf_counter() - t0
+    sample = sorted(random.Random(seed).sample(range(len(requests)), baseline_requests))
+    t0 = time.perf_counter()
+    plain = model.loglikelihood([requests[i] for i in sample], prefix=prefix, use_cache_prefix=False,
+                                batch_size=1)
+    t_plain = time.perf_counter() - t0
+    per_shared, per_plain = t_shared / len(requests), t_plain / len(sample)
+    diff = max(abs(shared[i].logprob - p.logprob) for i, p in zip(sample, plain))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
+    return [
+        Figure("icl_scoring_speedup", per_plain / per_shared,
+               f"{len(requests)} requests on a {n_ctx}-token context: shared prefix {t_shared:.1f} s "
+               f"({per_shared:.3f} s/request); recomputation {t_plain:.1f} s for {len(sample)} sampled "
+               f"requests ({per_plain:.2f} s/request)"),
+        Figure("icl_max_score_diff_nats", diff, f"over the {len(sample)} requests scored both ways"),
+        Figure("icl_peak_memory_gb", peak, "peak resident memory of this process so far"),
+    ]
+
+
+def bench_generation(model, n_docs: int = 16, baseline_docs: int = 2, max_new_tokens: int = 48,
+                     seed: int = 0) -> list[Figure]:
+    """Global augmentation: the corpus in context, then inferences for each of `n_docs` documents,
+    with the corpus cache computed once versus recomputed for every document (greedy decoding, so
+    both write the same text)."""
+    from iclft.augment.pipeline import fit_corpus
+    from iclft.augment.prompts import load_prompt
+    from iclft.models.generation import generate as generate_text
+
+    ds = generate("simple_reversal", seed=seed)
+    prompt = load_prompt("global_v1")
+    docs = [d.text for d in ds.train]
+    template = prompt.split("document", corpus="")[1]
+    inputs = [template.format(document=d) for d in docs[:n_docs]]
+    budget = model.max_length - max(len(model.encode(x)) for x in inputs) - max_new_tokens - 8
+    prefix, _ = fit_corpus(model, prompt, docs, budget, seed)
+    n_ctx = len(model.encode(prefix))
+    kw = dict(prefix=prefix, max_new_tokens=max_new_tokens, temperature=0.0, stop=prompt.stop)
+    shared = generate_text(model, inputs, **kw)
+    plain = generate_text(model, inputs[:baseline_docs], use_cache_prefix=False, batch_size=1, **kw)
+    per_shared, per_plain = shared.seconds / n_docs, plain.seconds / baseline_docs
+    same = all(a[0].text == b[0].text for a, b in zip(shared.samples, plain.samples))
+    return [
+        Figure("global_augmentation_speedup", per_plain / per_shared,
+               f"{n_docs} documents on a {n_ctx}-token corpus: shared prefix {shared.seconds:.1f} s "
+               f"({per_shared:.2f} s/document, prefix included); recomputation {plain.seconds:.1f} s for "
+               f"{baseline_docs} documents ({per_plain:.2f} s/document); same text: {same}"),
+    ]
+
+
+def bench_finetune(model, n_facts: int = 20, epochs: int = 1, seed: int = 0) -> list[Figure]:
+    """Finetuning throughput on simple-reversal documents, and its share of the matmul rate."""
+    import copy
+
+    from iclft.models.hf import HFModel
+    from iclft.models.train import finetune
+
+    ds = generate("simple_reversal", seed=seed, n_facts=n_facts)
+    tuned = HFModel(copy.deepcopy(model.model), model.tokenizer, model.source)
+    stats = finetune(tuned, [d.text for d in ds.train], FinetuneConfig(epochs=epochs), seed)
+    del tuned
+    seq = stats.padded_tokens / max(stats.steps, 1) / FinetuneConfig().batch_size
+    flops = training_flops_per_token(model.model, int(seq)) * stats.padded_tokens / stats.seconds
+    peak = matmul_flops_per_second()
+    return [
+        Figure("finetune_tokens_per_second", stats.tokens_per_second,
+               f"{stats.tokens} document tokens in {stats.seconds:.1f} s, {stats.steps} steps"),
+        Figure("finetune_mfu", flops / peak,
+               f"{flops / 1e9:.1f} GFLOP/s of model FLOPs vs {peak / 1e9:.1f} GFLOP/s measured matmul rate"),
+    ]
+
+
+def run_bench(model_name: str = "smollm2-135m", only: tuple[str, ...] = SECTIONS,
+              baseline_requests: int = 4) -> list[Figure]:
+    from iclft.models.hf import HFModel
+
+    model = HFModel.load(model_name, dtype="float32")
+    figures: list[Figure] = []
+    if "icl" in only:
+        figures += bench_icl(model, baseline_requests)
+    if "generation" in only:
+        figures += bench_generation(model)
+    if "finetune" in only:
+        figures += bench_finetune(model)
+    return figures

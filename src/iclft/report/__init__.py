@@ -1,0 +1,88 @@
+"""The report of a run, or a comparison of runs: figures, a self-contained HTML page, a markdown summary.
+
+    iclft report RUN_DIR                  RUN_DIR/report/{index.html, report.md, figures/DATASET.png|pdf}
+    iclft report RUN_A RUN_B [--out DIR]  the same files in DIR (default ./report-compare)
+
+Only finished run folders are read (see iclft.runner); the run folder itself is never changed
+except for the report/ folder written into it by default.
+"""
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+from iclft import IclftError
+from iclft.data.schema import atomic_write_text
+from iclft.report.runs import Run, load_runs
+
+__all__ = ["write_report", "report_command"]
+
+DEFAULT_COMPARE_OUT = Path("report-compare")
+
+
+def _file_stem(dataset: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", dataset)
+
+
+def _draw(runs: list[Run], scoring: str, folder: Path) -> dict[str, list[Path]]:
+    """Each dataset's figure (one run) or grouped figure (several), as PNG and PDF in `folder`."""
+    from iclft.report import figures
+
+    colours = figures.condition_colours([c for run in runs for c in run.conditions])
+    drawn = {}
+    for dataset in dict.fromkeys(d for run in runs for d in run.datasets):
+        if len(runs) == 1:
+            fig = figures.dataset_figure(runs[0], dataset, scoring, colours)
+        else:
+            fig = figures.comparison_figure(runs, dataset, scoring, colours)
+        drawn[dataset] = figures.save_figure(fig, folder, _file_stem(dataset))
+    return drawn
+
+
+def _check_scoring(runs: list[Run], scoring: str | None) -> str:
+    scoring = scoring or runs[0].summary.get("primary_scoring", "sum")
+    for run in runs:
+        if scoring not in run.scorings():
+            raise IclftError(f"{run.path}: no {scoring!r} scoring; it has {', '.join(run.scorings())}")
+    return scoring
+
+
+def build_report(run_dirs: list[str | Path], out: str | Path | None = None,
+                 scoring: str | None = None) -> list[Path]:
+    """Write the report and return every file written, index.html first."""
+    if not run_dirs:
+        raise IclftError("give at least one run folder")
+    if importlib.util.find_spec("matplotlib") is None:
+        raise IclftError("the report draws its figures with matplotlib: pip install 'matplotlib>=3.7'")
+    from iclft.report import html, markdown
+
+    runs = load_runs(run_dirs)
+    scoring = _check_scoring(runs, scoring)
+    out = Path(out) if out is not None else runs[0].path / "report" if len(runs) == 1 else DEFAULT_COMPARE_OUT
+    drawn = _draw(runs, scoring, out / "figures")
+    pngs = {d: paths[0] for d, paths in drawn.items()}
+    links = {d: f"figures/{png.name}" for d, png in pngs.items()}
+    if len(runs) == 1:
+        page, summary = html.run_page(runs[0], scoring, pngs), markdown.run_markdown(runs[0], scoring, links)
+    else:
+        page, summary = html.comparison_page(runs, scoring, pngs), markdown.comparison_markdown(runs, scoring, links)
+    atomic_write_text(out / "index.html", page)
+    atomic_write_text(out / "report.md", summary)
+    return [out / "index.html", out / "report.md"] + [p for paths in drawn.values() for p in paths]
+
+
+def write_report(run_dirs: list[str | Path], out: str | Path | None = None, scoring: str | None = None) -> Path:
+    """Write the report of one run, or the comparison of several; return its index.html.
+
+    out: the report folder (default RUN_DIR/report for one run, ./report-compare for several).
+    scoring: sum, mean or pmi, the one drawn and listed first (default: the first run's primary).
+    """
+    return build_report(run_dirs, out, scoring)[0]
+
+
+def report_command(run_dirs: list[str | Path], out: str | Path | None = None, scoring: str | None = None) -> int:
+    """`iclft report`: write the report and print the paths written."""
+    for path in build_report(run_dirs, out, scoring):
+        print(path)
+    return 0

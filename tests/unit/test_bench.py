@@ -1,0 +1,30 @@
+"""The benchmark's mechanics on the tiny model (its timings are not checked: tests never time)."""
+from iclft.bench import bench_finetune, bench_icl, training_flops_per_token
+
+
+def test_icl_bench_compares_shared_and_recomputed_scores(tiny_model):
+    figures = {f.name: f for f in bench_icl(tiny_model, baseline_requests=2)}
+    assert figures["icl_max_score_diff_nats"].value < 1e-3
+    assert figures["icl_scoring_speedup"].value > 0 and "400 requests" in figures["icl_scoring_speedup"].detail
+    assert figures["icl_peak_memory_gb"].value > 0
+
+
+def test_finetune_bench_reports_throughput_and_utilisation(tiny_model):
+    figures = {f.name: f for f in bench_finetune(tiny_model, n_facts=4)}
+    assert figures["finetune_tokens_per_second"].value > 0
+    assert 0 < figures["finetune_mfu"].value
+
+
+def test_training_flops_count_the_matmul_parameters(tiny_model):
+    cfg = tiny_model.model.config
+    linear = sum(p.numel() for n, p in tiny_model.model.named_parameters() if p.dim() == 2 and "embed" not in n)
+    head = cfg.vocab_size * cfg.hidden_size  # tied: the head reuses the embedding matrix
+    assert training_flops_per_token(tiny_model.model, 10) == 6 * (linear + head) + 6 * 2 * 10 * 32
+
+
+def test_generation_bench_writes_the_same_text_both_ways(tiny_model):
+    from iclft.bench import bench_generation
+
+    (fig,) = bench_generation(tiny_model, n_docs=3, baseline_docs=2, max_new_tokens=6)
+    assert fig.name == "global_augmentation_speedup" and fig.value > 0
+    assert "same text: True" in fig.detail
