@@ -65,3 +65,18 @@ def test_export_prints_the_run_command(tmp_path, capsys):
     assert commands.data_export(tmp_path / "ds", "lm-eval", tmp_path / "lm") == 0
     assert f"lm_eval --include_path {tmp_path / 'lm'} --tasks iclft_simple_reversal_forward," \
         in capsys.readouterr().out
+
+
+def test_generator_parameters_as_options_or_key_value(tmp_path, capsys):
+    from iclft.cli import main
+
+    assert main(["data", "generate", "simple_reversal", "--n_facts", "5", "--docs_per_fact=2",
+                 "--out", str(tmp_path / "a")]) == 0
+    assert main(["data", "generate", "simple_reversal", "n_facts=5", "docs_per_fact=2",
+                 "--out", str(tmp_path / "b")]) == 0
+    for name in ("train.jsonl", "test.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert json.loads((tmp_path / "a" / "meta.json").read_text())["sizes"]["train"] == 10
+    assert main(["data", "generate", "simple_reversal", "--bogus", "3", "--out", str(tmp_path / "c")]) == 2
+    assert "no parameter 'bogus'" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()
