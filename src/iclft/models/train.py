@@ -5,6 +5,11 @@ An example is either a plain text (the loss covers every token, and the EOS that
 -100. Padding is always masked. Batches group examples of similar length so padding wastes little
 compute, and their order is reshuffled each epoch from a seeded local RNG.
 
+Launched as several processes (`accelerate launch`, torchrun), training is data parallel: every
+process builds the same batches, the prepared data loader gives process k batches k, k+n, ...
+(the last round is completed with the first batches so every process steps together), gradients
+are averaged, and every process ends with the same weights and reports the statistics of all.
+
 With `ft.method == "lora"` the model is wrapped by peft (`LoraConfig` from `ft.lora_*`), only the
 adapter weights train, and the adapters are merged into the weights afterwards, so the result
 scores like any plain model.
@@ -87,6 +92,21 @@ def _with_lora(model, ft):
     return get_peft_model(model, config)
 
 
+def _mean_over_processes(acc, values: list[float]) -> float:
+    if acc.num_processes == 1:
+        return sum(values) / len(values)
+    total = acc.reduce(torch.tensor([sum(values), len(values)], dtype=torch.float64, device=acc.device), "sum")
+    return float(total[0] / total[1])
+
+
+def _sum_over_processes(acc, stats: TrainStats) -> None:
+    """Token counts of every process (steps are counted once: the processes step together)."""
+    if acc.num_processes > 1:
+        counts = torch.tensor([stats.tokens, stats.padded_tokens, stats.loss_tokens], dtype=torch.float64,
+                              device=acc.device)
+        stats.tokens, stats.padded_tokens, stats.loss_tokens = (int(c) for c in acc.reduce(counts, "sum").tolist())
+
+
 def finetune(hf: HFModel, examples: Sequence[TrainItem], ft, seed: int, progress: str | None = None) -> TrainStats:
     """Train `hf.model` in place on `examples` with AdamW and a linear warmup/decay schedule."""
     from accelerate import Accelerator
@@ -112,7 +132,7 @@ def finetune(hf: HFModel, examples: Sequence[TrainItem], ft, seed: int, progress
     sched = get_linear_schedule_with_warmup(opt, int(ft.warmup_ratio * total), total)
     model, opt, sched = acc.prepare(model, opt, sched)
     stats = TrainStats(trainable_parameters=sum(p.numel() for p in params))
-    bar = tqdm(total=total, desc=progress, disable=progress is None, unit="step")
+    bar = tqdm(total=total, desc=progress, disable=progress is None or not acc.is_local_main_process, unit="step")
     t0 = time.perf_counter()
     for epoch in range(ft.epochs):
         rng = random.Random(f"finetune:{seed}:{epoch}")
@@ -133,8 +153,9 @@ def finetune(hf: HFModel, examples: Sequence[TrainItem], ft, seed: int, progress
             stats.loss_tokens += int((batch["labels"] != -100).sum())
             bar.set_postfix(loss=f"{losses[-1]:.3f}", epoch=epoch + 1)
             bar.update()
-        stats.epoch_loss.append(sum(losses) / len(losses))
+        stats.epoch_loss.append(_mean_over_processes(acc, losses))
     bar.close()
+    _sum_over_processes(acc, stats)
     stats.seconds = time.perf_counter() - t0
     model = acc.unwrap_model(model)
     hf.model = (model.merge_and_unload() if ft.method == "lora" else model).eval()
