@@ -69,6 +69,30 @@ def _add_data_parser(sub) -> None:
     data.set_defaults(func=_cmd_data)
 
 
+def _cmd_world(args) -> int:
+    from iclft.world.config import load_world_config
+    from iclft.world.pretrain import pretrain
+
+    if not args.config and not args.preset:
+        raise IclftError("give a config file or --preset NAME (for example: iclft world pretrain --preset world)")
+    folder = pretrain(load_world_config(args.config, args.preset, args.overrides), out=args.out, resume=args.resume)
+    print(f"model: {folder}")
+    return 0
+
+
+def _add_world_parser(sub) -> None:
+    world = sub.add_parser("world", help="pretrain a small model from scratch on random worlds (iclft.world)")
+    wsub = world.add_subparsers(dest="world_command", required=True)
+    pre = wsub.add_parser("pretrain", help="train the world model; its folder works as --model / model.name")
+    pre.add_argument("config", nargs="?", help="YAML config file")
+    pre.add_argument("--preset", help="a built-in world config: world (30 minutes on a CPU), tiny")
+    pre.add_argument("--out", help="model folder (default: ~/.cache/iclft/world/NAME)")
+    pre.add_argument("--resume", action="store_true", help="continue from the folder's checkpoint")
+    pre.add_argument("overrides", nargs="*", default=[], metavar="KEY=VALUE",
+                     help="config overrides with dotted keys, e.g. train.steps=200")
+    world.set_defaults(func=_cmd_world)
+
+
 def _cmd_bench(args) -> int:
     from iclft.bench import SECTIONS, run_bench
 
@@ -105,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="config overrides with dotted keys, e.g. finetune.epochs=2")
     run.set_defaults(func=_cmd_run)
     _add_data_parser(sub)
+    _add_world_parser(sub)
 
     bench = sub.add_parser("bench", help="measure scoring, generation and training speed (figures last)")
     bench.add_argument("--model", default="smollm2-135m")

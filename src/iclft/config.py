@@ -94,10 +94,20 @@ class ScoringConfig:
 
 
 @dataclass
+class GridConfig:
+    """Axes a study runs over; each (model, seed) point is an ordinary run (see iclft.grid).
+    An empty list means the single value of `model.name` or `seed`."""
+
+    models: list[str] = field(default_factory=list)
+    seeds: list[int] = field(default_factory=list)
+
+
+@dataclass
 class StudyConfig:
     name: str = "study"
     seed: int = 0
     model: ModelConfig = field(default_factory=ModelConfig)
+    grid: GridConfig = field(default_factory=GridConfig)
     datasets: list[DatasetConfig] = field(default_factory=lambda: [DatasetConfig()])
     conditions: list[str] = field(default_factory=lambda: list(CONDITIONS))
     icl: IclConfig = field(default_factory=IclConfig)
@@ -248,6 +258,7 @@ def validate(cfg: StudyConfig) -> None:
         raise IclftError(f"finetune.warmup_ratio must be in [0, 1), got {ft.warmup_ratio}")
     _validate_finetune_extras(ft)
     _validate_augment(cfg.augment)
+    _validate_grid(cfg.grid)
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -288,8 +299,22 @@ def _validate_augment(aug: AugmentConfig) -> None:
         raise IclftError("augment.teacher must be a model name or null")
 
 
+def _validate_grid(grid: GridConfig) -> None:
+    for key, values in (("models", grid.models), ("seeds", grid.seeds)):
+        twice = [v for i, v in enumerate(values) if v in values[:i]]
+        if twice:
+            raise IclftError(f"grid.{key} lists {twice[0]!r} twice")
+    if not all(m.strip() for m in grid.models):
+        raise IclftError("grid.models: a model name is empty")
+
+
 def to_dict(cfg: StudyConfig) -> dict:
-    return dataclasses.asdict(cfg)
+    """The config as plain data; an empty grid is left out, so a one-model, one-seed study writes
+    the same config.yaml as before grids existed."""
+    out = dataclasses.asdict(cfg)
+    if not cfg.grid.models and not cfg.grid.seeds:
+        del out["grid"]
+    return out
 
 
 def dump(cfg: StudyConfig) -> str:

@@ -1,4 +1,4 @@
-"""Run a study: datasets x conditions on one model, written to a run folder.
+"""Run a study: datasets x conditions on one model, written to a run folder (a grid: one per point).
 
     RUN_DIR/
       config.yaml        the resolved config
@@ -15,20 +15,21 @@ and atomically, so `resume_study` trusts an existing items file and runs only th
 Finished cells are also kept in the cell cache (`cache_dir`, see iclft.cells) under a hash of what
 produced them; a later run with the same inputs reuses them, and loads the model only if some cell
 has to be computed.
+
+A grid config (several models or seeds, see iclft.grid) writes one such run folder per point under
+GRID_DIR/points/, and resumes point by point.
 """
 from __future__ import annotations
 
 import json
 import logging
-import os
 import platform
-import shutil
 import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 from iclft import IclftError, __version__
 from iclft import conditions as conditions_mod
@@ -36,6 +37,8 @@ from iclft.cells import CellCache, CellResult, cell_key, dataset_hash, key_parts
 from iclft.config import StudyConfig, dump, load_config
 from iclft.data import generate, save_dataset
 from iclft.data.schema import Dataset, atomic_write_text
+from iclft.folders import complete_folder, new_folder_name, partial_of, start_folder, timestamped, unfinished
+from iclft.grid import GRID_INDEX, Point, grid_index, grid_points
 from iclft.eval.metrics import accuracy
 from iclft.eval.multiple_choice import SCORINGS
 
@@ -137,13 +140,25 @@ class Plan:
     model_note: str
 
 
+class Data(NamedTuple):
+    datasets: list[Dataset]  # whole, as generated
+    limited: list[Dataset]  # after each entry's `limit`, one per config entry
+    notes: list[str]  # what `limit` left out
+
+
+def plan_data(cfg: StudyConfig) -> Data:
+    """Generate the datasets and apply their limits; needs no model."""
+    datasets = [generate(d.name, seed=cfg.seed, **d.params) for d in cfg.datasets]
+    limited = [limit_items(ds, d.limit, cfg.seed) for ds, d in zip(datasets, cfg.datasets)]
+    return Data(datasets, [lim for lim, _ in limited], [n for _, ns in limited for n in ns])
+
+
 def plan_study(cfg: StudyConfig, model=None) -> Plan:
     """Generate the datasets and key every cell. Bad input (dataset parameters, model name) fails here."""
     from iclft.models.hf import pick_device, pick_dtype
     from iclft.models.registry import resolve
 
-    datasets = [generate(d.name, seed=cfg.seed, **d.params) for d in cfg.datasets]
-    limited = [limit_items(ds, d.limit, cfg.seed) for ds, d in zip(datasets, cfg.datasets)]
+    data = plan_data(cfg)
     if model is not None:
         source, device, dtype = model.source, model.device.type, str(model.model.dtype)
     else:
@@ -151,12 +166,12 @@ def plan_study(cfg: StudyConfig, model=None) -> Plan:
         device, dtype = dev.type, str(pick_dtype(cfg.model.dtype, dev))
     identity = model_identity(cfg.model.name, source, device, dtype, cfg.model.trust_remote_code)
     cells = []
-    for ds, d, (lim, _) in zip(datasets, cfg.datasets, limited):
+    for ds, d, lim in zip(data.datasets, cfg.datasets, data.limited):
         ds_hash = dataset_hash(ds)
         for cond in cfg.conditions:
             parts = key_parts(cfg, identity, ds, ds_hash, d.limit, cond)
             cells.append(Cell(lim, cond, cell_key(parts), parts))
-    return Plan(cfg, datasets, cells, [n for _, ns in limited for n in ns], source.note)
+    return Plan(cfg, data.datasets, cells, data.notes, source.note)
 
 
 class _LazyModel:
@@ -176,17 +191,27 @@ class _LazyModel:
 
 
 # ---------------------------------------------------------------- one cell
-def _load_finished(work: Path, cell: Cell) -> CellResult | None:
-    """A cell an interrupted run finished: its items file exists (it is written last, atomically)."""
-    items, side = work / "items" / f"{cell.name}.jsonl", work / "cells" / f"{cell.name}.json"
+def read_cell(work: Path, name: str, with_files: bool = False) -> tuple[str, CellResult] | None:
+    """(cache key, result) of a cell written into `work` (its items file is written last, atomically),
+    or None when it is not there. `with_files`: read its extra files (augmentations) too."""
+    items, side = work / "items" / f"{name}.jsonl", work / "cells" / f"{name}.json"
     if not items.is_file() or not side.is_file():
         return None
     meta = json.loads(side.read_text(encoding="utf-8"))
-    if meta.get("key") != cell.key:
+    records = [json.loads(line) for line in items.read_text(encoding="utf-8").splitlines()]
+    files = {rel: (work / rel).read_text(encoding="utf-8") for rel in meta.get("files", [])} if with_files else {}
+    return meta["key"], CellResult(records, meta["cost"], meta["notes"], files, meta["model"])
+
+
+def _load_finished(work: Path, cell: Cell) -> CellResult | None:
+    """A cell an interrupted run finished, if it was computed from the same inputs."""
+    found = read_cell(work, cell.name)
+    if found is None:
+        return None
+    if found[0] != cell.key:
         log.warning("%s was computed from other inputs (code or model changed): recomputing", cell.name)
         return None
-    records = [json.loads(line) for line in items.read_text(encoding="utf-8").splitlines()]
-    return CellResult(records, meta["cost"], meta["notes"], {}, meta["model"])
+    return found[1]
 
 
 def _model_facts(model) -> dict:
@@ -203,7 +228,7 @@ def _compute(cell: Cell, cfg: StudyConfig, lazy: _LazyModel) -> CellResult:
     return CellResult(res.records, res.cost, res.notes, dict(res.files), _model_facts(model))
 
 
-def _write_cell(work: Path, cell: Cell, result: CellResult) -> None:
+def write_cell(work: Path, cell: Cell, result: CellResult) -> None:
     """Extra files, then the cell's key and costs, then its items: an items file means a whole cell."""
     for rel, text in result.files.items():
         atomic_write_text(work / rel, text)
@@ -236,16 +261,16 @@ def run_or_load_cell(cell: Cell, work: Path, cfg: StudyConfig, cache: CellCache 
         result, origin = _compute(cell, cfg, lazy), "computed"
         if cache:
             cache.put(cell.key, cell.parts, result)
-    _write_cell(work, cell, result)
+    write_cell(work, cell, result)
     return Finished(cell, result, origin)
 
 
 # ---------------------------------------------------------------- the study
 def write_summary(plan: Plan, work: Path, cells: list[Finished], model: dict,
-                  started: str, seconds: float) -> None:
-    """summary.json and table.txt from every cell's records, costs and notes."""
+                  started: str, seconds: float, notes: Sequence[str] = ()) -> None:
+    """summary.json and table.txt from every cell's records, costs and notes (and `notes`)."""
     cfg = plan.cfg
-    results, costs, notes = [], {}, list(plan.limit_notes)
+    results, costs, notes = [], {}, list(plan.limit_notes) + list(notes)
     for cell, res, _ in cells:
         results += summarize(res.records, cell.dataset.name, cell.condition)
         costs.setdefault(cell.dataset.name, {})[cell.condition] = res.cost
@@ -273,7 +298,7 @@ def write_summary(plan: Plan, work: Path, cells: list[Finished], model: dict,
     atomic_write_text(work / "table.txt", format_table(results, cfg.conditions, cfg.scoring.primary) + "\n")
 
 
-def _finish(plan: Plan, work: Path, model) -> None:
+def _finish(plan: Plan, work: Path, lazy: _LazyModel) -> None:
     """Save the datasets, run or load every cell, write the summary."""
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
@@ -281,79 +306,75 @@ def _finish(plan: Plan, work: Path, model) -> None:
         save_dataset(ds, work / "data" / ds.name)  # the whole dataset, as generated
         log.info("dataset %s: %s", ds.name, ds.sizes())
     cache = CellCache(plan.cfg.cache_dir) if plan.cfg.cache_dir else None
-    lazy = _LazyModel(plan.cfg, model)
     done = [run_or_load_cell(cell, work, plan.cfg, cache, lazy) for cell in plan.cells]
     facts = _model_facts(lazy.model) if lazy.model is not None else done[0].result.model
     write_summary(plan, work, done, facts, started, time.perf_counter() - t0)
 
 
-def _new_run_dir(cfg: StudyConfig, out: str | None) -> Path:
-    if out is None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = os.path.join(cfg.output_dir, f"{cfg.name}-{stamp}")
-    final = Path(out)
-    if final.exists():
-        raise IclftError(f"{final}: run folder already exists; choose another --out")
-    return final
+# ---------------------------------------------------------------- studies
+class Models:
+    """The model each point needs, loaded when a cell first needs it and kept while consecutive
+    points use it (a grid goes model by model, so each model is loaded at most once)."""
+
+    def __init__(self, model=None):
+        self.given, self.lazy = model, None
+
+    def for_point(self, cfg: StudyConfig) -> _LazyModel:
+        if self.lazy is None or self.lazy.cfg.model.name != cfg.model.name:
+            self.lazy = _LazyModel(cfg, self.given)
+        return self.lazy
 
 
-def _add_log_file(path: Path) -> logging.Handler:
-    handler = logging.FileHandler(path, encoding="utf-8")  # appends: a resumed run continues the log
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger().addHandler(handler)
-    logging.getLogger().setLevel(logging.INFO)
-    return handler
+def plan_points(points: list[Point], model=None) -> list[Plan]:
+    """Every point's plan, so that bad input fails before anything runs."""
+    if model is not None and len({p.cfg.model.name for p in points}) > 1:
+        raise IclftError("a loaded model serves one model name; this grid has several (grid.models)")
+    return [plan_study(p.cfg, model) for p in points]
+
+
+def _run_point(plan: Plan, final: Path, models: Models, resume: bool) -> Path:
+    """One run folder: started fresh, or finished where an interrupted run stopped."""
+    work = partial_of(final)
+    fresh = not (resume and (work / "config.yaml").is_file())
+    if fresh:
+        work = start_folder(final, dump(plan.cfg))
+    return complete_folder(work, lambda w: _finish(plan, w, models.for_point(plan.cfg)), fresh)
+
+
+def _run_grid(points: list[Point], plans: list[Plan], work: Path, models: Models, resume: bool) -> None:
+    """Each point's run folder in turn (one finished before an interruption is kept), then the table."""
+    for point, plan in zip(points, plans):
+        if resume and (work / point.folder / "summary.json").is_file():
+            log.info("%s: finished before the interruption", point.label)
+            continue
+        _run_point(plan, work / point.folder, models, resume)
+    write_grid_table(points, work)
+
+
+def write_grid_table(points: list[Point], work: Path) -> None:
+    """The grid's table.txt: each point's table under its label."""
+    tables = [f"{p.label}\n{(work / p.folder / 'table.txt').read_text(encoding='utf-8')}" for p in points]
+    atomic_write_text(work / "table.txt", "\n".join(tables))
 
 
 def run_study(cfg: StudyConfig, out: str | None = None, model=None) -> Path:
-    """Run every dataset x condition and return the finished run folder."""
-    final = _new_run_dir(cfg, out)
-    plan = plan_study(cfg, model)  # bad input fails here, before any folder exists
-    work = final.with_name(final.name + ".partial")
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-    handler = _add_log_file(work / "run.log")
-    try:
-        atomic_write_text(work / "config.yaml", dump(cfg))
-        _finish(plan, work, model)
-    except IclftError:
-        shutil.rmtree(work, ignore_errors=True)  # bad input found mid-run: leave nothing behind
-        raise
-    finally:
-        logging.getLogger().removeHandler(handler)
-        handler.close()
-    work.rename(final)
-    return final
-
-
-def _unfinished(run_dir: str | Path) -> tuple[Path, Path]:
-    """(RUN_DIR.partial, RUN_DIR) for either name; errors unless only the partial folder exists."""
-    p = Path(run_dir)
-    work, final = (p, p.with_name(p.name[:-len(".partial")])) if p.name.endswith(".partial") \
-        else (p.with_name(p.name + ".partial"), p)
-    if final.exists():
-        raise IclftError(f"{final}: the run is complete already; nothing to resume")
-    if not work.is_dir():
-        raise IclftError(f"{work}: no unfinished run folder here")
-    if not (work / "config.yaml").is_file():
-        raise IclftError(f"{work}: config.yaml missing (the run stopped before it started); start it again")
-    return work, final
+    """Run every dataset x condition (at every grid point) and return the finished folder."""
+    final = new_folder_name(out, cfg.output_dir, timestamped(cfg.name))
+    points = grid_points(cfg)
+    plans = plan_points(points, model)  # bad input fails here, before any folder exists
+    if len(points) == 1:
+        return _run_point(plans[0], final, Models(model), resume=False)
+    work = start_folder(final, dump(cfg))
+    atomic_write_text(work / GRID_INDEX, grid_index(cfg))
+    return complete_folder(work, lambda w: _run_grid(points, plans, w, Models(model), False), fresh=True)
 
 
 def resume_study(run_dir: str | Path, model=None) -> Path:
-    """Finish an interrupted run: cells with an items file are read back, the others run."""
-    work, final = _unfinished(run_dir)
+    """Finish an interrupted run or grid: cells with an items file are read back, the others run."""
+    work, final = unfinished(run_dir)
     cfg = load_config(str(work / "config.yaml"))
-    plan = plan_study(cfg, model)
-    for tmp in work.rglob(".*.tmp"):  # a write cut short by the interruption
-        tmp.unlink()
-    handler = _add_log_file(work / "run.log")
-    try:
-        log.info("resuming %s", work)
-        _finish(plan, work, model)
-    finally:
-        logging.getLogger().removeHandler(handler)
-        handler.close()
-    work.rename(final)
-    return final
+    points = grid_points(cfg)
+    plans = plan_points(points, model)
+    if len(points) == 1:
+        return _run_point(plans[0], final, Models(model), resume=True)
+    return complete_folder(work, lambda w: _run_grid(points, plans, w, Models(model), True), fresh=False)

@@ -2,6 +2,7 @@
 
     iclft report RUN_DIR                  RUN_DIR/report/{index.html, report.md, figures/DATASET.png|pdf}
     iclft report RUN_A RUN_B [--out DIR]  the same files in DIR (default ./report-compare)
+    iclft report GRID_DIR                 the grid's points side by side, in GRID_DIR/report
 
 Only finished run folders are read (see iclft.runner); the run folder itself is never changed
 except for the report/ folder written into it by default.
@@ -59,7 +60,9 @@ def build_report(run_dirs: list[str | Path], out: str | Path | None = None,
 
     runs = load_runs(run_dirs)
     scoring = _check_scoring(runs, scoring)
-    out = Path(out) if out is not None else runs[0].path / "report" if len(runs) == 1 else DEFAULT_COMPARE_OUT
+    if out is None:  # one folder (a run, or a grid of runs) keeps its report inside
+        out = Path(run_dirs[0]) / "report" if len(run_dirs) == 1 else DEFAULT_COMPARE_OUT
+    out = Path(out)
     drawn = _draw(runs, scoring, out / "figures")
     pngs = {d: paths[0] for d, paths in drawn.items()}
     links = {d: f"figures/{png.name}" for d, png in pngs.items()}

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from iclft import IclftError
+from iclft.grid import point_folders
 
 SCHEMA_VERSION = 1  # the newest summary.json layout this reader knows (iclft.runner.SCHEMA_VERSION)
 
@@ -86,9 +87,15 @@ def load_run(path: str | Path) -> Run:
     return Run(path, summary)
 
 
+def run_folders(paths: list[str | Path]) -> list[Path]:
+    """The paths, each grid folder replaced by its points' run folders in grid order (iclft.grid)."""
+    return [f for p in paths for f in (point_folders(p) or [Path(p)])]
+
+
 def load_runs(paths: list[str | Path]) -> list[Run]:
-    """Load every run and give each a label (model name and seed) that is unique among them."""
-    runs = [load_run(p) for p in paths]
+    """Load every run (a grid: each of its points) and give each a label (model name and seed) that
+    is unique among them."""
+    runs = [load_run(p) for p in run_folders(paths)]
     for run in runs:
         run.label = f"{Path(run.summary['model']['name']).name} seed {run.summary.get('seed', '?')}"
     labels = [r.label for r in runs]
