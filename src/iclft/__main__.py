@@ -1,0 +1,5 @@
+import sys
+
+from iclft.cli import main
+
+sys.exit(main())

@@ -1,0 +1,119 @@
+"""Configuration of `iclft world pretrain`: typed dataclasses, YAML presets (iclft/world/presets) and
+dotted overrides, through the same machinery as study configs (iclft.config).
+
+    iclft world pretrain --preset world train.steps=2000 model.hidden_size=192
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from iclft import IclftError
+from iclft.config import _build, _merge, parse_yaml
+from iclft.world.corpus import KINDS
+
+DEFAULT_ROOT = "~/.cache/iclft/world"  # `--out` default: DEFAULT_ROOT/NAME
+
+
+@dataclass
+class WorldModelConfig:
+    """A Llama-architecture decoder (transformers LlamaConfig); a few million parameters."""
+
+    hidden_size: int = 128
+    num_hidden_layers: int = 4
+    num_attention_heads: int = 4
+    intermediate_size: int = 512
+    vocab_size: int = 1024  # byte-level BPE, trained on the corpus
+    max_position_embeddings: int = 4096
+
+
+@dataclass
+class CorpusConfig:
+    mix: dict = field(default_factory=lambda: {"comparison": 0.25, "syllogism": 0.2, "taxonomy": 0.25,
+                                               "local": 0.15, "global": 0.15})
+    max_size: float = 1.0  # largest world, as a fraction of the largest sizes in corpus._world
+    max_tokens: int = 1024  # training row length; episodes are packed whole, never truncated
+    tokenizer_episodes: int = 2000  # the first N episodes train the tokenizer
+    # Words the pretraining never uses: every word of these presets' datasets at seeds 0..N-1.
+    reserve_presets: list[str] = field(default_factory=lambda: ["micro", "quick"])
+    reserve_seeds: int = 5
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 1000
+    batch_size: int = 4  # rows of corpus.max_tokens tokens per optimizer step
+    learning_rate: float = 2e-3
+    min_lr_ratio: float = 0.1  # cosine decay to this share of the peak
+    warmup_steps: int = 50
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    eval_every: int = 100  # held-out in-context accuracy (0: only at the end)
+    checkpoint_every: int = 100
+    time_limit_minutes: float = 0.0  # stop early (and save) after this long; 0: no limit
+
+
+@dataclass
+class WorldConfig:
+    name: str = "world"
+    seed: int = 0
+    model: WorldModelConfig = field(default_factory=WorldModelConfig)
+    corpus: CorpusConfig = field(default_factory=CorpusConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+def world_preset_names() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files("iclft.world.presets").iterdir() if p.name.endswith(".yaml"))
+
+
+def load_world_config(path: str | None = None, preset: str | None = None, overrides: list[str] = ()) -> WorldConfig:
+    """Compose a preset or file, then `key=value` overrides (values parsed as YAML)."""
+    if path and preset:
+        raise IclftError("give either a config file or --preset, not both")
+    data: dict = {}
+    if preset:
+        if preset not in world_preset_names():
+            raise IclftError(f"unknown world preset {preset!r}; known: {', '.join(world_preset_names())}")
+        data = parse_yaml(resources.files("iclft.world.presets").joinpath(f"{preset}.yaml").read_text(), preset)
+    elif path:
+        if not Path(path).is_file():
+            raise IclftError(f"{path}: config file not found")
+        data = parse_yaml(Path(path).read_text(encoding="utf-8"), path)
+    for ov in overrides:
+        if "=" not in ov:
+            raise IclftError(f"override {ov!r} must look like key=value (for example train.steps=200)")
+        key, raw = ov.split("=", 1)
+        _merge(data, key.strip(), parse_yaml(f"v: {raw}", f"override {key}")["v"] if raw else "")
+    cfg = _build(WorldConfig, data)
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: WorldConfig) -> None:
+    m, t, c = cfg.model, cfg.train, cfg.corpus
+    for name, value in (("model.hidden_size", m.hidden_size), ("model.num_hidden_layers", m.num_hidden_layers),
+                        ("model.num_attention_heads", m.num_attention_heads), ("train.steps", t.steps),
+                        ("train.batch_size", t.batch_size), ("corpus.tokenizer_episodes", c.tokenizer_episodes)):
+        if value < 1:
+            raise IclftError(f"{name} must be at least 1, got {value}")
+    if m.hidden_size % m.num_attention_heads:
+        raise IclftError(f"model.hidden_size ({m.hidden_size}) must be a multiple of model.num_attention_heads "
+                         f"({m.num_attention_heads})")
+    if m.vocab_size < 300:
+        raise IclftError(f"model.vocab_size must be at least 300 (256 bytes, special tokens, merges), got {m.vocab_size}")
+    unknown = sorted(set(c.mix) - set(KINDS))
+    if unknown or not c.mix or not all(isinstance(w, (int, float)) and w >= 0 for w in c.mix.values()) \
+            or not sum(c.mix.values()) > 0:
+        raise IclftError(f"corpus.mix must weigh some of {', '.join(KINDS)} with non-negative numbers, got {c.mix}")
+    if not 0 < c.max_size <= 1:
+        raise IclftError(f"corpus.max_size must be in (0, 1], got {c.max_size}")
+    if not t.learning_rate > 0 or not 0 <= t.min_lr_ratio <= 1:
+        raise IclftError("train.learning_rate must be positive and train.min_lr_ratio in [0, 1]")
+
+
+def dump(cfg: WorldConfig) -> str:
+    return yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False)

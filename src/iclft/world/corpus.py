@@ -1,0 +1,260 @@
+"""The pretraining corpus of the world model: many small random worlds, each stated and then asked about.
+
+An episode is one pretraining sequence about one fresh world, built from iclft's dataset templates
+(iclft.data), so the study's datasets are in the model's language but new to it. Most episodes are
+laid out exactly as the `icl` condition shows a dataset (iclft.conditions.icl, no chat template):
+
+    Here are some documents:
+
+    Did you know that femp are more dangerous than glon.
+
+    Records show that trab are slower than vesk.
+
+    Use the facts in the documents above to complete the following statement.
+
+    It is true that glon are less dangerous than femp.
+
+    Reportedly, trab are slower than vesk.
+
+The questions are answered from the documents only: forwards, reversed, by syllogism, or by
+inheritance down a category tree. Worlds are of five kinds:
+
+    comparison  nonsense comparisons (simple_reversal's 28 features, preambles and test preambles)
+    syllogism   three-term syllogisms (syllogism's ten forms, context lines and statements)
+    taxonomy    a random category tree with inherited properties, rendered by semantic_structure's
+                document writer; questions from its rephrase / reverse / deduction templates
+    local       the local augmentation prompt (iclft/prompts/local_v1.txt) continued with a world's
+                sentences, each rephrased and reversed
+    global      the global augmentation prompt (global_v1.txt) with a world's documents as the
+                collection, each document followed by its inferences (reversals, conclusions)
+
+The last two teach the model the study's augmentation formats, as the first three teach it the
+in-context format. Words come from the nonsense-word grammar (iclft.data.words) minus a reserved
+set (every word of the evaluation datasets, see `reserved_words`), so no test word or fact ever
+appears in pretraining. Episode i of seed s is a pure function of (s, i): a local
+random.Random(f"world:{s}:{i}"), so the corpus is byte-identical for a seed and any step can be
+regenerated on resume.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, NamedTuple
+
+from iclft.config import DatasetConfig, IclConfig
+from iclft.data import generate
+from iclft.data import semantic_structure as semantic
+from iclft.data import semantic_text as text
+from iclft.data import simple_reversal as comparison
+from iclft.data import syllogism
+from iclft.data.sentences import split_sentences
+from iclft.data.taxonomy import RELATIONS, Category, Fact, Taxonomy
+from iclft.data.words import _candidates, _is_english
+
+KINDS = ("comparison", "syllogism", "taxonomy", "local", "global")
+
+
+class Episode(NamedTuple):
+    kind: str
+    text: str
+    answers: tuple[tuple[int, int], ...]  # character spans of the answers (the held-out metric's targets)
+
+
+@dataclass(frozen=True)
+class World:
+    """A world as documents, questions (prompt, answer) to ask after them, and for each document
+    the inferences that link it to the rest (what global augmentation should write)."""
+
+    docs: list[str]
+    qa: list[tuple[str, str]]
+    inferences: dict[str, list[str]]
+
+
+# ---- words ----------------------------------------------------------------------------------------
+
+def reserved_words(datasets: Iterable[DatasetConfig], seeds: Iterable[int]) -> frozenset[str]:
+    """Every nonsense word the given datasets use at the given seeds: pretraining never uses them."""
+    out: set[str] = set()
+    for seed in seeds:
+        for d in datasets:
+            out.update(generate(d.name, seed=seed, **d.params).meta["words"])
+    return frozenset(out)
+
+
+@lru_cache(maxsize=4)
+def word_pool(reserved: frozenset[str]) -> tuple[str, ...]:
+    """The grammar's non-English words, minus the reserved ones and anything sharing a stem (a
+    trailing "s") with them or with an earlier pool word, in a fixed order."""
+    stems = {w.rstrip("s") for w in reserved}
+    out = []
+    for w in _candidates():
+        stem = w.rstrip("s")
+        if stem in stems or _is_english(w):
+            continue
+        stems.add(stem)
+        out.append(w)
+    return tuple(out)
+
+
+# ---- the three world kinds ------------------------------------------------------------------------
+
+def comparison_world(rng: random.Random, words: list[str]) -> World:
+    n = len(words) // 2
+    docs, qa = [], []
+    for i in range(n):
+        a, b = words[2 * i], words[2 * i + 1]
+        form = rng.choice(rng.choice(comparison.FEATURES))
+        for pre in rng.sample(comparison.TRAIN_PREAMBLES, rng.randint(1, 2)):
+            docs.append(f"{pre} {comparison.statement(a, form, b)}.")
+        forward = comparison.statement(a, form, b)
+        reverse = comparison.statement(b, comparison.converse(form), a)
+        for s in rng.sample([forward, reverse], rng.randint(1, 2)):
+            qa.append((rng.choice(comparison.TEST_PREAMBLES), s + "."))
+    rng.shuffle(docs)
+    rng.shuffle(qa)
+    return World(docs, qa, {d: _comparison_rewrites(d)[1:] for d in docs})
+
+
+def syllogism_world(rng: random.Random, words: list[str]) -> World:
+    docs, qa, inferences = [], [], {}
+    forms = syllogism.forms()
+    for i in range(len(words) // 3):
+        terms = tuple(words[3 * i: 3 * i + 3])
+        form = rng.choice(forms)
+        premises = list(form.premises)
+        rng.shuffle(premises)
+        docs.append(syllogism.context(sorted(terms)) + " " + " ".join(p.text(terms) for p in premises))
+        inferences[docs[-1]] = [c.text(terms) for c in form.valid]
+        ends = [terms[syllogism.S], terms[syllogism.P]]
+        rng.shuffle(ends)
+        qa.append((syllogism.context(ends), rng.choice(form.valid).text(terms)))
+        if rng.random() < 0.3:  # now and then a premise restated: recall from context
+            p = rng.choice(premises)
+            pair = [terms[p.subject], terms[p.predicate]]
+            rng.shuffle(pair)
+            qa.append((syllogism.context(pair), p.text(terms)))
+    rng.shuffle(qa)
+    return World(docs, qa, inferences)
+
+
+def random_taxonomy(rng: random.Random, words: list[str], n_categories: int) -> Taxonomy:
+    """A random tree of `n_categories` categories, each with 1-2 properties of its own; names and
+    property words are consumed from `words`."""
+    names, rest = words[:n_categories], words[n_categories:]
+    cats = []
+    for k, name in enumerate(names):
+        parent = None if k == 0 else names[rng.randrange(max(0, k - 4), k)]  # recent parents: depth
+        props = tuple((rng.choice(RELATIONS), rest.pop()) for _ in range(rng.randint(1, 2)))
+        cats.append(Category(name, parent, props))
+    return Taxonomy(tuple(cats))
+
+
+def taxonomy_world(rng: random.Random, words: list[str], n_categories: int, max_questions: int) -> World:
+    full = random_taxonomy(rng, words, n_categories)
+    eligible = [n for n in full.leaves() if len(full.ancestors[n]) >= 2]
+    holdout = rng.sample(eligible, min(len(eligible), rng.randint(0, 1)))
+    world = full.without_properties_of(set(holdout))
+    docs = [d.text for d in semantic._documents(world, n_categories, rng)]
+    questions = semantic._questions(world, holdout)
+    qa = []
+    for split, _, f, _ in rng.sample(questions, min(max_questions, len(questions))):
+        template = rng.choice(text.templates(f.relation, semantic.SPLIT_TEMPLATES[split]))
+        qa.append(template.split(f.subject, f.object))
+    return World(docs, qa, {d: _taxonomy_inferences(rng, world, d) for d in docs})
+
+
+def _taxonomy_inferences(rng: random.Random, world: Taxonomy, doc: str) -> list[str]:
+    """A document's facts reversed, then up to three facts its category links imply by inheritance."""
+    stated = [f for unit in text.split_units(doc) for f in (text.parse_unit(unit) or [])]
+    out = [_say(rng, f, "reverse") for f in stated]
+    deduced = [f for s in dict.fromkeys(f.subject for f in stated if f.relation == "isa")
+               for _, f, _ in world.deductions(s)]
+    return out + [_say(rng, f, "train") for f in rng.sample(deduced, min(3, len(deduced)))]
+
+
+def _say(rng: random.Random, f: Fact, use: str) -> str:
+    return text.capitalize(rng.choice(text.templates(f.relation, use)).text.format(s=f.subject, o=f.object)) + "."
+
+
+# ---- augmentation formats -------------------------------------------------------------------------
+
+def _comparison_rewrites(sentence: str) -> list[str]:
+    m = comparison._STATEMENT.search(sentence)
+    if not m:
+        return []
+    a, form, b = m.groups()
+    return [text.capitalize(comparison.statement(a, form, b)) + ".",
+            text.capitalize(comparison.statement(b, comparison.converse(form), a)) + "."]
+
+
+def _semantic_rewrites(rng: random.Random, sentence: str) -> list[str]:
+    facts = text.parse_unit(sentence) or []
+    return [_say(rng, f, "rephrase") for f in facts] + [_say(rng, f, "reverse") for f in facts]
+
+
+def local_blocks(rng: random.Random, world: World) -> list[tuple[str, str]]:
+    """(sentence, what the local prompt should continue it with) for each sentence stating facts."""
+    blocks = []
+    for doc in world.docs:
+        for s in split_sentences(doc):
+            rewrites = _comparison_rewrites(s) or _semantic_rewrites(rng, s)
+            if rewrites:
+                half = len(rewrites) // 2
+                lines = rewrites[:1] + [f"Rephrasing: {r}" for r in rewrites[1:half]] + \
+                    [f"Reversal: {r}" for r in rewrites[half:]]
+                blocks.append((s, "\n".join(lines)))
+    rng.shuffle(blocks)
+    return blocks
+
+
+# ---- episodes -------------------------------------------------------------------------------------
+
+def icl_text(world: World, icl: IclConfig) -> tuple[str, list[tuple[int, int]]]:
+    """The world as the icl condition lays out a dataset (no chat template), then its questions."""
+    out = f"{icl.header}\n\n" + "\n\n".join(world.docs) + f"\n\n{icl.instruction}\n\n"
+    spans = []
+    for k, (prompt, answer) in enumerate(world.qa):
+        out += ("\n\n" if k else "") + prompt + " "
+        spans.append((len(out), len(out) + len(answer)))
+        out += answer
+    return out, spans
+
+
+def _world(rng: random.Random, kind: str, pool: tuple[str, ...], size: float) -> World:
+    """A world of `kind`; `size` in (0, 1] scales the number of facts."""
+    if kind == "comparison":
+        return comparison_world(rng, rng.sample(pool, 2 * max(2, round(16 * size))))
+    if kind == "syllogism":
+        return syllogism_world(rng, rng.sample(pool, 3 * max(2, round(14 * size))))
+    n = max(4, round(14 * size))
+    return taxonomy_world(rng, rng.sample(pool, 3 * n), n, max_questions=24)
+
+
+def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float], max_size: float = 1.0,
+            icl: IclConfig = IclConfig(), attempt: int = 0) -> Episode:
+    """Pretraining episode `index` of the corpus of `seed`; `attempt` k > 0 draws another one in its
+    place (used when an episode is too long to train on)."""
+    from iclft.augment.prompts import load_prompt
+
+    rng = random.Random(f"world:{seed}:{index}" + (f":{attempt}" if attempt else ""))
+    kind = rng.choices(list(mix), weights=list(mix.values()))[0]
+    size = rng.uniform(0.15, max_size)
+    if kind in ("comparison", "syllogism", "taxonomy"):
+        body, spans = icl_text(_world(rng, kind, pool, size), icl)
+        return Episode(kind, body, tuple(spans))
+    base = rng.choice(("comparison", "syllogism", "taxonomy") if kind == "global" else ("comparison", "taxonomy"))
+    world = _world(rng, base, pool, size)
+    if kind == "local":
+        body, item = load_prompt("local_v1").split("sentence")
+        pairs = [(item.format(sentence=s), a) for s, a in local_blocks(rng, world)[:12]]
+    else:
+        body, item = load_prompt("global_v1").split("document", corpus="\n\n".join(world.docs))
+        docs = rng.sample(world.docs, min(4, len(world.docs)))
+        pairs = [(item.format(document=d), " ".join(world.inferences[d])) for d in docs if world.inferences[d]]
+    spans = []
+    for k, (q, a) in enumerate(pairs):
+        body += ("\n\n" if k else "") + q + " "
+        spans.append((len(body), len(body) + len(a)))
+        body += a
+    return Episode(kind, body, tuple(spans))

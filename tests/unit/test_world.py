@@ -1,0 +1,114 @@
+"""The world model: corpus determinism and disjointness from the study's data, a few pretraining steps
+on the tiny preset writing an ordinary model folder, resume, and loading through the usual backend."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+
+from iclft import IclftError
+from iclft.config import load_config
+from iclft.data import generate
+from iclft.world import corpus
+from iclft.world.config import load_world_config
+from iclft.world.pretrain import Stream, corpus_fingerprint, pretrain, reserved
+
+TINY = ["train.steps=4", "train.checkpoint_every=2"]
+
+
+@pytest.fixture(scope="module")
+def tiny_world(tmp_path_factory):
+    """The tiny preset trained for 4 steps without interruption."""
+    out = tmp_path_factory.mktemp("world") / "tiny"
+    return pretrain(load_world_config(preset="tiny", overrides=TINY), out=str(out), progress=False)
+
+
+def test_corpus_is_byte_identical_for_a_seed_and_differs_across_seeds():
+    cfg = load_world_config(preset="tiny")
+    a, b = Stream(cfg), Stream(cfg)
+    assert [a.episode(i).text for i in range(30)] == [b.episode(i).text for i in range(30)]
+    assert corpus_fingerprint(a, 30) == corpus_fingerprint(b, 30)
+    other = Stream(load_world_config(preset="tiny", overrides=["seed=1"]))
+    assert corpus_fingerprint(other, 30) != corpus_fingerprint(a, 30)
+    kinds = {a.episode(i).kind for i in range(60)}
+    assert kinds == set(corpus.KINDS)
+
+
+def test_episode_answers_follow_from_its_documents():
+    """In a comparison world every answer states a documented fact, forwards or reversed."""
+    pool = corpus.word_pool(frozenset())
+    for i in range(20):
+        ep = corpus.episode(0, i, pool, {"comparison": 1.0}, 0.3)
+        docs, questions = ep.text.split("Use the facts in the documents above")
+        for start, end in ep.answers:
+            a, form, b = re.fullmatch(r"(\w+) are (.+) than (\w+)\.", ep.text[start:end]).groups()
+            from iclft.data.simple_reversal import converse
+            assert f"{a} are {form} than {b}." in docs or f"{b} are {converse(form)} than {a}." in docs
+
+
+def test_pretraining_never_uses_a_word_of_the_micro_study():
+    """The disjointness check: no word of the micro (or quick) preset's datasets, at seeds 0-4,
+    is in the pretraining word pool, and none appears in pretraining text; so no test fact does."""
+    cfg = load_world_config(preset="world")
+    study_words = set()
+    for d in load_config(preset="micro").datasets:
+        study_words |= set(generate(d.name, seed=0, **d.params).meta["words"])
+    assert study_words and study_words <= reserved(cfg)
+    stream = Stream(cfg)
+    assert not study_words & set(stream.pool)
+    assert not {w.rstrip("s") for w in study_words} & {w.rstrip("s") for w in stream.pool}
+    seen = set()
+    for i in range(150):
+        seen |= set(re.findall(r"[a-z]+", stream.episode(i).text.lower()))
+    assert not study_words & seen
+    # the check can fail: a pool without the reservation does contain study words
+    assert study_words & set(corpus.word_pool(frozenset()))
+
+
+def test_pretrain_writes_a_folder_the_study_backend_loads_and_scores(tiny_world):
+    from iclft.models.hf import HFModel
+
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "README.md", "world.json", "log.jsonl"):
+        assert (tiny_world / name).is_file(), name
+    assert "trained from scratch" in (tiny_world / "README.md").read_text()
+    model = HFModel.load(str(tiny_world), dtype="float32", device="cpu")
+    assert not model.has_chat_template and not model.adds_bos
+    assert model.tokenizer.eos_token_id is not None and model.tokenizer.pad_token_id is not None
+    # a word the tokenizer never saw still tokenizes and scores
+    scores = model.loglikelihood([("It is true that", " zzqx are heavier than femp."),
+                                  ("It is true that", " femp are heavier than zzqx.")])
+    assert all(s.logprob < 0 and s.n_tokens > 1 for s in scores)
+
+
+def test_resume_continues_to_the_same_weights(tiny_world, tmp_path):
+    """Interrupted after 2 of 4 steps and resumed: the same weights as the uninterrupted run, so
+    training is deterministic on CPU and resume regenerates exactly the batches that were next."""
+    from safetensors.torch import load_file
+
+    cfg = load_world_config(preset="tiny", overrides=TINY)
+    out = tmp_path / "resumed"
+    pretrain(cfg, out=str(out), progress=False, stop_at=2)
+    assert not (out / "model.safetensors").exists()
+    with pytest.raises(IclftError, match="--resume"):
+        pretrain(cfg, out=str(out), progress=False)
+    pretrain(cfg, out=str(out), resume=True, progress=False)
+    a, b = load_file(tiny_world / "model.safetensors"), load_file(out / "model.safetensors")
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    fresh = load_file(pretrain(load_world_config(preset="tiny", overrides=[*TINY, "train.steps=2"]),
+                               out=str(tmp_path / "short"), progress=False) / "model.safetensors")
+    assert not all(torch.equal(a[k], fresh[k]) for k in a)
+
+
+def test_cli_errors_are_one_line(capsys, tmp_path, monkeypatch):
+    from iclft.cli import main
+    from iclft.models.registry import resolve
+
+    assert main(["world", "pretrain", "--preset", "nope"]) == 2
+    assert main(["world", "pretrain", "--preset", "tiny", "model.hidden_size=30"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(e.startswith("iclft: error: ") for e in err)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(IclftError, match="iclft world pretrain --preset world"):
+        resolve("world")
