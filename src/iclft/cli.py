@@ -8,21 +8,38 @@ import sys
 from iclft import IclftError, __version__
 
 
+def _print_results(run_dir) -> int:
+    table = run_dir / "table.txt"  # a shard has none: its cells are summarized when merged
+    if table.is_file():
+        print(table.read_text(), end="")
+    print(f"results: {run_dir}")
+    return 0
+
+
 def _cmd_run(args) -> int:
     from iclft.config import load_config
+    from iclft.grid import parse_shard
     from iclft.runner import resume_study, run_study
+    from iclft.shards import run_shard
 
     if args.resume:
-        if args.config or args.preset or args.overrides or args.out:
+        if args.config or args.preset or args.overrides or args.out or args.shard:
             raise IclftError("--resume takes only the run folder: its config.yaml says the rest")
         run_dir = resume_study(args.resume)
     elif not args.config and not args.preset:
         raise IclftError("give a config file or --preset NAME (for example: iclft run --preset quick)")
+    elif args.shard is not None:
+        shard = parse_shard(args.shard)
+        run_dir = run_shard(load_config(args.config, args.preset, args.overrides), shard, out=args.out)
     else:
         run_dir = run_study(load_config(args.config, args.preset, args.overrides), out=args.out)
-    print((run_dir / "table.txt").read_text(), end="")
-    print(f"results: {run_dir}")
-    return 0
+    return _print_results(run_dir)
+
+
+def _cmd_merge(args) -> int:
+    from iclft.shards import merge_shards
+
+    return _print_results(merge_shards(args.shard_dirs, out=args.out))
 
 
 def _cmd_data(args) -> int:
@@ -125,9 +142,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="run folder (default: OUTPUT_DIR/NAME-TIMESTAMP)")
     run.add_argument("--resume", metavar="RUN_DIR",
                      help="finish an interrupted run (RUN_DIR or RUN_DIR.partial): only missing cells run")
+    run.add_argument("--shard", metavar="I/N",
+                     help="compute only shard I of N (0 <= I < N) of the study's cells; see iclft merge")
     run.add_argument("overrides", nargs="*", default=[], metavar="KEY=VALUE",
                      help="config overrides with dotted keys, e.g. finetune.epochs=2")
     run.set_defaults(func=_cmd_run)
+
+    merge = sub.add_parser("merge", help="merge the shard folders of one study into its run (or grid) folder")
+    merge.add_argument("shard_dirs", nargs="+", metavar="SHARD_DIR")
+    merge.add_argument("--out", help="run folder (default: OUTPUT_DIR/NAME-TIMESTAMP)")
+    merge.set_defaults(func=_cmd_merge)
     _add_data_parser(sub)
     _add_world_parser(sub)
 

@@ -17,7 +17,7 @@ produced them; a later run with the same inputs reuses them, and loads the model
 has to be computed.
 
 A grid config (several models or seeds, see iclft.grid) writes one such run folder per point under
-GRID_DIR/points/, and resumes point by point.
+GRID_DIR/points/, and resumes point by point; iclft.shards splits the cells over independent jobs.
 """
 from __future__ import annotations
 
@@ -370,8 +370,12 @@ def run_study(cfg: StudyConfig, out: str | None = None, model=None) -> Path:
 
 
 def resume_study(run_dir: str | Path, model=None) -> Path:
-    """Finish an interrupted run or grid: cells with an items file are read back, the others run."""
+    """Finish an interrupted run, grid or shard: cells with an items file are read back, the others run."""
+    from iclft.shards import SHARD_FILE, resume_shard
+
     work, final = unfinished(run_dir)
+    if (work / SHARD_FILE).is_file():
+        return resume_shard(work, model)
     cfg = load_config(str(work / "config.yaml"))
     points = grid_points(cfg)
     plans = plan_points(points, model)
