@@ -163,6 +163,38 @@ def test_concurrent_writers_of_one_entry_leave_it_readable(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [f"{KEY}.json"]  # no temporary file left over
 
 
+VARIANTS = {f"{k:064x}": [CellResult(records=[{"id": f"{k}-{i}", "scores": {"sum": [-0.5 * i, -1.0]}}
+                                              for i in range(2000)], cost={"writer": w}, notes=[f"key {k}"])
+                          for w in range(2)] for k in range(2)}
+
+
+def _put_and_get(folder, writer, rounds):
+    """Write this writer's variant of each key and read every key back, over and over; exit 1 on a
+    torn read (one that is neither writer's whole entry)."""
+    cache = CellCache(folder)
+    for _ in range(rounds):
+        for key, variants in VARIANTS.items():
+            cache.put(key, {"key": key}, variants[writer])
+            for other, others in VARIANTS.items():
+                got = cache.get(other)
+                if got not in others and not (got is None and not cache.path(other).exists()):
+                    sys.exit(1)  # None for an existing file: unreadable (get swallows the parse error)
+
+
+def test_two_processes_putting_and_getting_the_same_keys_always_read_whole_entries(tmp_path):
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_put_and_get, args=(tmp_path, w, 20)) for w in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    cache = CellCache(tmp_path)
+    for key, variants in VARIANTS.items():
+        assert cache.get(key) in variants
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{key}.json" for key in VARIANTS)
+
+
 def test_an_unreadable_entry_is_a_miss(tmp_path):
     cache = CellCache(tmp_path)
     cache.path(KEY).write_text('{"entry_version": 1, "key": "0000', encoding="utf-8")
