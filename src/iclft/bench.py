@@ -6,6 +6,8 @@
     global_augmentation_speedup  global augmentation with the corpus cache computed once vs per document
     finetune_tokens_per_second training throughput on the study's documents
     finetune_mfu               model FLOPs per second / the machine's measured matmul rate
+    world_tokens_per_second    pretraining throughput of the `world` preset's model on its corpus
+    world_mfu                  its model FLOPs per second / the measured matmul rate
 
 Per-request recomputation of a several-thousand-token context takes tens of seconds a request, so it
 is timed on a seeded sample of requests (`baseline_requests`) and compared per request; the sample's
@@ -24,7 +26,7 @@ from iclft.config import FinetuneConfig, IclConfig
 from iclft.data import generate
 
 
-SECTIONS = ("icl", "generation", "finetune")
+SECTIONS = ("icl", "generation", "finetune", "world")
 
 
 @dataclass
@@ -139,12 +141,51 @@ def bench_finetune(model, n_facts: int = 20, epochs: int = 1, seed: int = 0) -> 
     ]
 
 
+def bench_world(steps: int = 6, preset: str = "world") -> list[Figure]:
+    """World-model pretraining throughput: `steps` optimizer steps (after one warm-up step) of the
+    preset's model and rows, with a tokenizer trained on 200 episodes (rows of the same length)."""
+    from iclft.world.config import load_world_config
+    from iclft.world.pretrain import Stream, _batch, build_model
+    from iclft.world.tokenizer import train_tokenizer
+
+    cfg = load_world_config(preset=preset)
+    stream = Stream(cfg)
+    stream.tokenizer = train_tokenizer((stream.episode(i).text for i in range(200)), cfg.model.vocab_size)
+    model = build_model(cfg, stream.tokenizer).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, fused=True)
+    tokens, t0 = 0, 0.0
+    for step in range(steps + 1):
+        if step == 1:
+            tokens, t0 = 0, time.perf_counter()
+        rows = [stream.row(step * cfg.train.batch_size + b) for b in range(cfg.train.batch_size)]
+        batch = _batch(rows, stream.tokenizer.pad_token_id)
+        model(**batch).loss.backward()
+        opt.step()
+        opt.zero_grad()
+        tokens += int(batch["attention_mask"].sum())
+    seconds = time.perf_counter() - t0
+    flops = training_flops_per_token(model, cfg.corpus.max_tokens) * tokens / seconds
+    peak = matmul_flops_per_second()
+    n = sum(p.numel() for p in model.parameters())
+    return [
+        Figure("world_tokens_per_second", tokens / seconds,
+               f"{tokens} tokens in {seconds:.1f} s, {steps} steps of {cfg.train.batch_size} rows of up to "
+               f"{cfg.corpus.max_tokens} tokens, {n / 1e6:.2f}M parameters, {torch.get_num_threads()} threads"),
+        Figure("world_mfu", flops / peak,
+               f"{flops / 1e9:.2f} GFLOP/s of model FLOPs vs {peak / 1e9:.1f} GFLOP/s measured matmul rate"),
+    ]
+
+
 def run_bench(model_name: str = "smollm2-135m", only: tuple[str, ...] = SECTIONS,
               baseline_requests: int = 4) -> list[Figure]:
     from iclft.models.hf import HFModel
 
-    model = HFModel.load(model_name, dtype="float32")
     figures: list[Figure] = []
+    if "world" in only:  # needs no study model
+        figures += bench_world()
+    if not set(only) - {"world"}:
+        return figures
+    model = HFModel.load(model_name, dtype="float32")
     if "icl" in only:
         figures += bench_icl(model, baseline_requests)
     if "generation" in only:

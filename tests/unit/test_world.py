@@ -112,3 +112,11 @@ def test_cli_errors_are_one_line(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     with pytest.raises(IclftError, match="iclft world pretrain --preset world"):
         resolve("world")
+
+
+def test_bench_reports_world_pretraining_throughput():
+    from iclft.bench import bench_world
+
+    figures = {f.name: f for f in bench_world(steps=1, preset="tiny")}
+    assert figures["world_tokens_per_second"].value > 0
+    assert 0 < figures["world_mfu"].value < 1
