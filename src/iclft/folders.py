@@ -19,12 +19,26 @@ log = logging.getLogger("iclft")
 PARTIAL = ".partial"
 
 
+def _one_process() -> None:
+    """A result folder is written by one process. Under `accelerate launch` or torchrun every process
+    would run the whole study and write the same folder, so that is refused (shards use many GPUs)."""
+    try:
+        n = int(os.environ.get("WORLD_SIZE", "1"))
+    except ValueError:
+        n = 1
+    if n > 1:
+        raise IclftError(f"this is one of {n} processes (WORLD_SIZE={n}), but iclft writes a run from one "
+                         f"process: run it without accelerate launch or torchrun, one shard per GPU "
+                         f"(CUDA_VISIBLE_DEVICES=K iclft run CONFIG --shard K/N)")
+
+
 def partial_of(final: Path) -> Path:
     return final.with_name(final.name + PARTIAL)
 
 
 def new_folder_name(out: str | None, output_dir: str, default_name: str) -> Path:
     """`out`, or OUTPUT_DIR/DEFAULT_NAME; an existing folder is an error."""
+    _one_process()
     final = Path(out) if out is not None else Path(output_dir) / default_name
     if final.exists():
         raise IclftError(f"{final}: run folder already exists; choose another --out")
@@ -37,6 +51,7 @@ def timestamped(name: str) -> str:
 
 def unfinished(folder: str | Path) -> tuple[Path, Path]:
     """(NAME.partial, NAME) for either name; errors unless only the partial folder exists."""
+    _one_process()
     p = Path(folder)
     work, final = (p, p.with_name(p.name[:-len(PARTIAL)])) if p.name.endswith(PARTIAL) else (partial_of(p), p)
     if final.exists():

@@ -2,13 +2,16 @@
 
 `accelerate launch --cpu` starts a single process unless MPI is set up, so the two processes are
 started with torchrun (`python -m torch.distributed.run`), as `accelerate launch --multi_gpu` starts
-them on GPUs; Accelerator picks the group up from the environment either way.
+them on GPUs; Accelerator picks the group up from the environment either way. `iclft run` itself
+refuses to be one of several processes (every one would write the same run folder).
 """
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from iclft.cli import main
 
 CONFTEST = __import__("conftest")
 SCRIPT = Path(__file__).with_name("ddp_finetune.py")
@@ -46,3 +49,11 @@ def test_two_processes_split_the_batches_and_end_with_the_same_weights(tiny_mode
     assert ranks[0]["epoch_loss"][-1] < ranks[0]["epoch_loss"][0]
     assert ranks[0]["steps"] == ranks[1]["steps"] == alone["steps"] // 2
     assert ranks[0]["tokens"] == ranks[1]["tokens"] == alone["tokens"]  # all processes' tokens, counted once
+
+
+def test_a_run_refuses_to_be_one_of_several_processes(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("WORLD_SIZE", "2")  # as accelerate launch or torchrun set it
+    assert main(["run", "--preset", "quick", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "one of 2 processes" in err[0] and "--shard K/N" in err[0]
+    assert not list(tmp_path.iterdir())
