@@ -143,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", metavar="RUN_DIR",
                      help="finish an interrupted run (RUN_DIR or RUN_DIR.partial): only missing cells run")
     run.add_argument("--shard", metavar="I/N",
-                     help="compute only shard I of N (0 <= I < N) of the study's cells; see iclft merge")
+                     help="compute only shard I of N (0 <= I < N) of the study's cells (default --out: "
+                          "OUTPUT_DIR/NAME-shardIofN); see iclft merge")
     run.add_argument("overrides", nargs="*", default=[], metavar="KEY=VALUE",
                      help="config overrides with dotted keys, e.g. finetune.epochs=2")
     run.set_defaults(func=_cmd_run)
