@@ -172,10 +172,29 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _generator_options(extra: list[str], params: list[str]) -> list[str]:
+    """`iclft data generate NAME --n_facts 20` (or `--n_facts=20`): generator parameters as options,
+    moved into `params` as KEY=VALUE; what is not such an option is left for the usual error."""
+    left, i = [], 0
+    while i < len(extra):
+        word = extra[i]
+        if word.startswith("--") and "=" in word:
+            params.append(word[2:])
+        elif word.startswith("--") and i + 1 < len(extra) and not extra[i + 1].startswith("--"):
+            params.append(f"{word[2:]}={extra[i + 1]}")
+            i += 1
+        else:
+            left.append(word)
+        i += 1
+    return left
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
+    if getattr(args, "data_command", None) == "generate":
+        extra = _generator_options(extra, args.param)
     # KEY=VALUE words may come before or after options; argparse leaves some of them over.
     listed = getattr(args, "overrides", None) if hasattr(args, "overrides") else getattr(args, "param", None)
     if listed is None or any("=" not in e or e.startswith("-") for e in extra):
