@@ -74,12 +74,14 @@ def model_identity(name: str, source, device: str, dtype: str, trust_remote_code
 def key_parts(cfg: StudyConfig, model: dict, ds: Dataset, ds_hash: str, limit: int, condition: str) -> dict:
     from importlib.metadata import version
 
+    from iclft.models.generation import DECODER
+
     config = {"seed": cfg.seed, **{s: dataclasses.asdict(getattr(cfg, s)) for s in _KEYED_SECTIONS}}
     for k in _UNKEYED_AUGMENT:
         config["augment"].pop(k, None)
     return {"iclft": __version__, "torch": version("torch"), "transformers": version("transformers"),
             "model": model, "dataset": {"name": ds.name, "sha256": ds_hash, "limit": limit},
-            "condition": condition, "config": config}
+            "condition": condition, "config": config, "decoder": DECODER}
 
 
 def cell_key(parts: dict) -> str:

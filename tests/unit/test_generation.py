@@ -49,6 +49,21 @@ def test_shared_prefix_generation_equals_recomputation(peaked_model, sampling):
     assert runs[True, 3].tokens_written == runs[False, 3].tokens_written > 0
 
 
+def test_packed_decoding_equals_transformers_generate(peaked_model, monkeypatch):
+    """Greedy packed decoding on the shared cache gives what transformers' own `generate` gives
+    (the path sliding-window models take); sampled rows do not depend on how they are grouped."""
+    from iclft.models import generation as g
+
+    packed = generate(peaked_model, PROMPTS, prefix=PREFIX, max_new_tokens=10)
+    grouped = [generate(peaked_model, PROMPTS, prefix=PREFIX, max_new_tokens=10, temperature=1.0, seed=5,
+                        batch_size=b) for b in (1, 2, 3)]
+    monkeypatch.setattr(g, "_has_sliding_layers", lambda model: True)
+    for cached in (True, False):
+        assert _texts(generate(peaked_model, PROMPTS, prefix=PREFIX, max_new_tokens=10,
+                               use_cache_prefix=cached)) == _texts(packed)
+    assert _texts(grouped[0]) == _texts(grouped[1]) == _texts(grouped[2])
+
+
 def test_same_seed_same_samples_other_seed_other_samples(peaked_model):
     def run(seed):
         return _texts(generate(peaked_model, PROMPTS, max_new_tokens=8, temperature=1.0, seed=seed))
@@ -115,8 +130,11 @@ def test_models_that_expect_bos_train_and_generate_after_it(tiny_model, monkeypa
     ids, labels = encode_example(tiny_model, Example("Records show that", " femp are older."), eos)
     assert ids[0] == bos and labels[0] == -100
     seen = []
-    real = tiny_model.model.generate
-    monkeypatch.setattr(tiny_model.model, "generate", lambda **kw: seen.append(kw["input_ids"]) or real(**kw))
+    real = tiny_model.model.forward
+    monkeypatch.setattr(tiny_model.model, "forward", lambda **kw: seen.append(kw["input_ids"]) or real(**kw))
     generate(tiny_model, ["Fact: x"], max_new_tokens=2)
+    first_of_second = len(seen)
     generate(tiny_model, ["Fact: x"], prefix="Facts:\n", max_new_tokens=2)
-    assert [int(ids[0, 0]) for ids in seen] == [bos, bos]
+    # the first sequence each generation feeds starts with BOS, and no later feed repeats it
+    assert int(seen[0][0, 0]) == bos and int(seen[first_of_second][0, 0]) == bos
+    assert sum(int((ids == bos).sum()) for ids in seen) == 2

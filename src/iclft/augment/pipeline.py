@@ -58,7 +58,7 @@ def _generate(gen: HFModel, prompt: PromptTemplate, prefix: str, items: list[str
     provenance = {"prompt_file": prompt.file, "prompt_version": prompt.version, "model": model_identity(gen),
                   "temperature": acfg.temperature, "top_p": acfg.top_p, "max_new_tokens": max_new_tokens,
                   "n_samples": n_samples, "batch_size": acfg.batch_size, "seed": acfg.seed,
-                  "stop": list(prompt.stop)}
+                  "stop": list(prompt.stop), "decoder": generation.DECODER}
     key = store.content_key({**provenance, "prompt_text": prompt.text, "prefix": prefix, "inputs": items})
     provenance["cache_key"] = key
     path = store.cache_file(acfg.cache_dir, prompt.name, key)
