@@ -191,19 +191,22 @@ def parse_yaml(text: str, source: str) -> dict:
     return data
 
 
-def preset_names() -> list[str]:
-    return sorted(p.name[:-5] for p in resources.files("iclft.presets").iterdir() if p.name.endswith(".yaml"))
+def preset_names(package: str = "iclft.presets") -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files(package).iterdir() if p.name.endswith(".yaml"))
 
 
-def load_config(path: str | None = None, preset: str | None = None, overrides: list[str] = ()) -> StudyConfig:
-    """Compose preset or file, then `key=value` overrides (values parsed as YAML)."""
+def compose(cls, package: str, path: str | None = None, preset: str | None = None, overrides: list[str] = (),
+            what: str = "preset", example: str = "finetune.epochs=2"):
+    """The dataclass `cls` from a preset of `package` (a folder of NAME.yaml) or a YAML file, then
+    `key=value` overrides (values parsed as YAML); unknown keys are rejected. `what` and `example`
+    word the error messages."""
     if path and preset:
         raise IclftError("give either a config file or --preset, not both")
     data: dict = {}
     if preset:
-        if preset not in preset_names():
-            raise IclftError(f"unknown preset {preset!r}; known: {', '.join(preset_names())}")
-        data = parse_yaml(resources.files("iclft.presets").joinpath(f"{preset}.yaml").read_text(), preset)
+        if preset not in preset_names(package):
+            raise IclftError(f"unknown {what} {preset!r}; known: {', '.join(preset_names(package))}")
+        data = parse_yaml(resources.files(package).joinpath(f"{preset}.yaml").read_text(), preset)
     elif path:
         p = Path(path)
         if not p.is_file():
@@ -211,10 +214,15 @@ def load_config(path: str | None = None, preset: str | None = None, overrides: l
         data = parse_yaml(p.read_text(encoding="utf-8"), path)
     for ov in overrides:
         if "=" not in ov:
-            raise IclftError(f"override {ov!r} must look like key=value (for example finetune.epochs=2)")
+            raise IclftError(f"override {ov!r} must look like key=value (for example {example})")
         key, raw = ov.split("=", 1)
         _merge(data, key.strip(), parse_yaml(f"v: {raw}", f"override {key}")["v"] if raw else "")
-    cfg = _build(StudyConfig, data)
+    return _build(cls, data)
+
+
+def load_config(path: str | None = None, preset: str | None = None, overrides: list[str] = ()) -> StudyConfig:
+    """Compose preset or file, then `key=value` overrides (values parsed as YAML)."""
+    cfg = compose(StudyConfig, "iclft.presets", path, preset, overrides)
     validate(cfg)
     return cfg
 
