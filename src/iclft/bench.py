@@ -143,12 +143,20 @@ def bench_finetune(model, n_facts: int = 20, epochs: int = 1, seed: int = 0) -> 
 
 def bench_world(steps: int = 6, preset: str = "world") -> list[Figure]:
     """World-model pretraining throughput: `steps` optimizer steps (after one warm-up step) of the
-    preset's model and rows, with a tokenizer trained on 200 episodes (rows of the same length)."""
+    preset's model and rows, with a tokenizer trained on 200 episodes (rows of the same length), on
+    the preset's `train.threads`."""
     from iclft.world.config import load_world_config
-    from iclft.world.pretrain import Stream, _batch, build_model
-    from iclft.world.tokenizer import train_tokenizer
+    from iclft.world.pretrain import cpu_threads
 
     cfg = load_world_config(preset=preset)
+    with cpu_threads(cfg.train.threads):  # as `iclft world pretrain` runs it
+        return _bench_world(cfg, steps)
+
+
+def _bench_world(cfg, steps: int) -> list[Figure]:
+    from iclft.world.pretrain import Stream, _batch, build_model, weighted_loss
+    from iclft.world.tokenizer import train_tokenizer
+
     stream = Stream(cfg)
     stream.tokenizer = train_tokenizer((stream.episode(i).text for i in range(200)), cfg.model.vocab_size)
     model = build_model(cfg, stream.tokenizer).train()
@@ -159,10 +167,10 @@ def bench_world(steps: int = 6, preset: str = "world") -> list[Figure]:
             tokens, t0 = 0, time.perf_counter()
         rows = [stream.row(step * cfg.train.batch_size + b) for b in range(cfg.train.batch_size)]
         batch = _batch(rows, stream.tokenizer.pad_token_id)
-        model(**batch).loss.backward()
+        weighted_loss(model, batch).backward()
         opt.step()
         opt.zero_grad()
-        tokens += int(batch["attention_mask"].sum())
+        tokens += sum(len(r.ids) for r in rows)
     seconds = time.perf_counter() - t0
     flops = training_flops_per_token(model, cfg.corpus.max_tokens) * tokens / seconds
     peak = matmul_flops_per_second()

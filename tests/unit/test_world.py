@@ -120,3 +120,39 @@ def test_bench_reports_world_pretraining_throughput():
     figures = {f.name: f for f in bench_world(steps=1, preset="tiny")}
     assert figures["world_tokens_per_second"].value > 0
     assert 0 < figures["world_mfu"].value < 1
+
+
+def test_answer_tokens_are_marked_and_weighted():
+    """Stream.tokens marks exactly the tokens of an episode's answers; with every weight 1 the
+    weighted loss is the model's own mean loss, and down-weighting the rest changes it."""
+    from iclft.world.pretrain import _batch, build_model, weighted_loss
+    from iclft.world.tokenizer import train_tokenizer
+
+    cfg = load_world_config(preset="tiny", overrides=["corpus.mix={comparison: 1.0}"])
+    stream = Stream(cfg)
+    stream.tokenizer = train_tokenizer((stream.episode(i).text for i in range(20)), cfg.model.vocab_size)
+    ep, t = stream.episode(0), stream.tokens(0)
+    marked = stream.tokenizer.decode([i for i, a in zip(t.ids, t.answer) if a])
+    assert marked.split() == " ".join(ep.text[s:e] for s, e in ep.answers).split()
+    assert 0 < sum(t.answer) < len(t.ids)
+    model = build_model(cfg, stream.tokenizer)
+    rows = [stream.row(0), stream.row(1)]
+    batch = _batch(rows, stream.tokenizer.pad_token_id)
+    labels = batch["input_ids"].masked_fill(batch["weights"] == 0, -100)
+    reference = model(input_ids=batch["input_ids"], labels=labels).loss
+    assert torch.allclose(weighted_loss(model, batch), reference, atol=1e-5)
+    assert not torch.allclose(weighted_loss(model, _batch(rows, stream.tokenizer.pad_token_id, 0.1)), reference)
+
+
+def test_curriculum_grows_the_worlds_and_threads_are_restored():
+    from iclft.world.pretrain import cpu_threads
+
+    cfg = load_world_config(preset="tiny", overrides=["corpus.max_size=0.8", "corpus.curriculum_rows=10"])
+    stream = Stream(cfg)
+    assert stream.max_size(0) == corpus.MIN_SIZE and stream.max_size(64 * 5) == pytest.approx(0.475)
+    assert stream.max_size(64 * 10) == stream.max_size(64 * 99) == 0.8
+    assert Stream(load_world_config(preset="tiny", overrides=["corpus.max_size=0.8"])).max_size(0) == 0.8
+    before = torch.get_num_threads()
+    with cpu_threads(before + 1):
+        assert torch.get_num_threads() == before + 1
+    assert torch.get_num_threads() == before

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 
 import yaml
 
 from iclft import IclftError
-from iclft.config import _build, _merge, parse_yaml
+from iclft.config import compose, preset_names
 from iclft.world.corpus import KINDS
 
 DEFAULT_ROOT = "~/.cache/iclft/world"  # `--out` default: DEFAULT_ROOT/NAME
@@ -29,6 +27,9 @@ class WorldModelConfig:
     intermediate_size: int = 512
     vocab_size: int = 1024  # byte-level BPE, trained on the corpus
     max_position_embeddings: int = 4096
+    # Standard deviation of the initial weights. transformers' 0.02 suits ~768-wide models; at 128
+    # wide it starts attention scores near zero, and attention then takes long to learn to look back.
+    initializer_range: float = 0.02
 
 
 @dataclass
@@ -36,6 +37,9 @@ class CorpusConfig:
     mix: dict = field(default_factory=lambda: {"comparison": 0.25, "syllogism": 0.2, "taxonomy": 0.25,
                                                "local": 0.15, "global": 0.15})
     max_size: float = 1.0  # largest world, as a fraction of the largest sizes in corpus._world
+    # Curriculum: the largest world grows linearly from min_size to max_size over the first
+    # curriculum_rows training rows (0: every row draws sizes up to max_size).
+    curriculum_rows: int = 0
     max_tokens: int = 1024  # training row length; episodes are packed whole, never truncated
     tokenizer_episodes: int = 2000  # the first N episodes train the tokenizer
     # Words the pretraining never uses: every word of these presets' datasets at seeds 0..N-1.
@@ -52,9 +56,16 @@ class TrainConfig:
     warmup_steps: int = 50
     weight_decay: float = 0.01
     max_grad_norm: float = 1.0
+    # Loss weight of every token that is not an answer to a question (documents, questions, the
+    # augmentation prompts), against 1 for answer tokens: below 1, the loss leans on what in-context
+    # reasoning predicts rather than on nonsense words no model can predict.
+    other_weight: float = 1.0
     eval_every: int = 100  # held-out in-context accuracy (0: only at the end)
     checkpoint_every: int = 100
     time_limit_minutes: float = 0.0  # stop early (and save) after this long; 0: no limit
+    # torch CPU threads while pretraining on a CPU (0: torch's default, one per core or
+    # OMP_NUM_THREADS). Threads spin-wait for each other, so on cores other jobs share, more is slower.
+    threads: int = 0
 
 
 @dataclass
@@ -67,28 +78,13 @@ class WorldConfig:
 
 
 def world_preset_names() -> list[str]:
-    return sorted(p.name[:-5] for p in resources.files("iclft.world.presets").iterdir() if p.name.endswith(".yaml"))
+    return preset_names("iclft.world.presets")
 
 
 def load_world_config(path: str | None = None, preset: str | None = None, overrides: list[str] = ()) -> WorldConfig:
     """Compose a preset or file, then `key=value` overrides (values parsed as YAML)."""
-    if path and preset:
-        raise IclftError("give either a config file or --preset, not both")
-    data: dict = {}
-    if preset:
-        if preset not in world_preset_names():
-            raise IclftError(f"unknown world preset {preset!r}; known: {', '.join(world_preset_names())}")
-        data = parse_yaml(resources.files("iclft.world.presets").joinpath(f"{preset}.yaml").read_text(), preset)
-    elif path:
-        if not Path(path).is_file():
-            raise IclftError(f"{path}: config file not found")
-        data = parse_yaml(Path(path).read_text(encoding="utf-8"), path)
-    for ov in overrides:
-        if "=" not in ov:
-            raise IclftError(f"override {ov!r} must look like key=value (for example train.steps=200)")
-        key, raw = ov.split("=", 1)
-        _merge(data, key.strip(), parse_yaml(f"v: {raw}", f"override {key}")["v"] if raw else "")
-    cfg = _build(WorldConfig, data)
+    cfg = compose(WorldConfig, "iclft.world.presets", path, preset, overrides, what="world preset",
+                  example="train.steps=200")
     validate(cfg)
     return cfg
 
@@ -109,8 +105,12 @@ def validate(cfg: WorldConfig) -> None:
     if unknown or not c.mix or not all(isinstance(w, (int, float)) and w >= 0 for w in c.mix.values()) \
             or not sum(c.mix.values()) > 0:
         raise IclftError(f"corpus.mix must weigh some of {', '.join(KINDS)} with non-negative numbers, got {c.mix}")
+    if c.curriculum_rows < 0 or t.threads < 0:
+        raise IclftError("corpus.curriculum_rows and train.threads must be non-negative")
     if not 0 < c.max_size <= 1:
         raise IclftError(f"corpus.max_size must be in (0, 1], got {c.max_size}")
+    if not 0 < t.other_weight <= 1:
+        raise IclftError(f"train.other_weight must be in (0, 1], got {t.other_weight}")
     if not t.learning_rate > 0 or not 0 <= t.min_lr_ratio <= 1:
         raise IclftError("train.learning_rate must be positive and train.min_lr_ratio in [0, 1]")
 

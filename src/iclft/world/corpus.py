@@ -231,15 +231,19 @@ def _world(rng: random.Random, kind: str, pool: tuple[str, ...], size: float) ->
     return taxonomy_world(rng, rng.sample(pool, 3 * n), n, max_questions=24)
 
 
+MIN_SIZE = 0.15  # the smallest world: 2 comparisons, 2 syllogisms, 4 categories
+
+
 def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float], max_size: float = 1.0,
             icl: IclConfig = IclConfig(), attempt: int = 0) -> Episode:
-    """Pretraining episode `index` of the corpus of `seed`; `attempt` k > 0 draws another one in its
-    place (used when an episode is too long to train on)."""
+    """Pretraining episode `index` of the corpus of `seed`, its world's size drawn from
+    [MIN_SIZE, max_size]; `attempt` k > 0 draws another one in its place (used when an episode is too
+    long to train on)."""
     from iclft.augment.prompts import load_prompt
 
     rng = random.Random(f"world:{seed}:{index}" + (f":{attempt}" if attempt else ""))
     kind = rng.choices(list(mix), weights=list(mix.values()))[0]
-    size = rng.uniform(0.15, max_size)
+    size = rng.uniform(MIN_SIZE, max(MIN_SIZE, max_size))
     if kind in ("comparison", "syllogism", "taxonomy"):
         body, spans = icl_text(_world(rng, kind, pool, size), icl)
         return Episode(kind, body, tuple(spans))
