@@ -235,7 +235,9 @@ Tokenizer: byte-level BPE, {facts['vocab_size']} tokens, trained on the first
 {cfg.corpus.tokenizer_episodes} episodes; one special token `<|endoftext|>` (BOS, EOS, padding); no chat template.
 
 Training: AdamW (fused), peak learning rate {cfg.train.learning_rate}, warmup {cfg.train.warmup_steps} steps, cosine
-decay, float32, seed {cfg.seed}; {facts['seconds'] / 60:.1f} minutes on {facts['device']},
+decay, float32, seed {cfg.seed}, initial weights std {cfg.model.initializer_range}; answer tokens weighted 1 and the
+rest {cfg.train.other_weight}; world sizes capped from {corpus.MIN_SIZE} up to {cfg.corpus.max_size} over the first
+{cfg.corpus.curriculum_rows} rows; {facts['seconds'] / 60:.1f} minutes on {facts['device']},
 {facts['tokens_per_second']:.0f} tokens/s. Corpus fingerprint (sha256 of the first 200 episodes):
 `{facts['corpus_sha256']}`.
 
