@@ -47,6 +47,10 @@ class IclConfig:
     instruction: str = "Use the facts in the documents above to complete the following statement."
     subsample: bool = False  # when the corpus does not fit: subsample documents (seeded) or stop
     reserve_tokens: int = 0  # tokens kept free beyond the longest question (0: just what it needs)
+    # Order of the documents in context: as the dataset lists them, or shuffled with the run's seed
+    # (a model that favours what it read last then sees no dataset-made pattern, e.g. one person's
+    # documents closing the context in the reversal-curse data).
+    order: str = "dataset"
 
 
 @dataclass
@@ -251,6 +255,8 @@ def validate(cfg: StudyConfig) -> None:
                 not hasattr(importlib.import_module(GENERATORS[d.name]), "oracle_statements"):
             raise IclftError(f"finetune_aug_oracle: dataset {d.name!r} has no oracle statements; "
                              f"leave out the condition or the dataset")
+    if cfg.icl.order not in ("dataset", "shuffled"):
+        raise IclftError(f"icl.order must be dataset or shuffled, got {cfg.icl.order!r}")
     if cfg.icl.chat_template not in ("auto", "on", "off"):
         raise IclftError(f"icl.chat_template must be auto, on or off, got {cfg.icl.chat_template!r}")
     if cfg.scoring.primary not in ("sum", "mean", "pmi"):

@@ -76,6 +76,26 @@ def test_icl_subsamples_with_a_logged_seed_when_allowed(tiny_model, tiny_model_d
     assert tokens <= 2048
 
 
+def test_icl_order_shuffled_is_a_seeded_permutation_of_the_documents(tiny_model, tiny_model_dir):
+    from iclft.conditions.icl import fit_documents
+    from iclft.data import generate
+
+    ds = generate("simple_reversal", seed=0, n_facts=6, docs_per_fact=2)
+    docs = [d.text for d in ds.train]
+
+    def shown(order, seed):
+        cfg = _cfg(tiny_model_dir, f"icl.order={order}", "icl.chat_template=off")
+        prefix, _ = fit_documents(tiny_model, ds, cfg.icl, seed)
+        body = prefix.split(f"{cfg.icl.header}\n\n", 1)[1].rsplit(f"\n\n{cfg.icl.instruction}", 1)[0]
+        return body.split("\n\n")
+
+    assert shown("dataset", 0) == docs
+    assert sorted(shown("shuffled", 0)) == sorted(docs) and shown("shuffled", 0) != docs
+    assert shown("shuffled", 0) == shown("shuffled", 0) != shown("shuffled", 1)
+    with pytest.raises(IclftError, match="icl.order must be dataset or shuffled"):
+        _cfg(tiny_model_dir, "icl.order=random")
+
+
 @pytest.mark.parametrize("argv, message", [
     (["run", "--preset", "quick", "model.name=/no/such/model"], "model path not found"),
     (["run", "--preset", "quick", "datasets=[nope]"], "unknown dataset 'nope'"),

@@ -36,5 +36,15 @@ def train_and_score(model: HFModel, dataset, examples: Sequence[TrainItem], cfg,
     return ConditionResult(records, cost=cost, notes=list(notes), files=files or {})
 
 
+def train_with_augmentation(model: HFModel, dataset, cfg, aug, condition: str) -> ConditionResult:
+    """Finetune on the training documents plus a model's augmentations (`aug`, an
+    iclft.augment.pipeline result); its records are saved beside the run as augment/DATASET__CONDITION.jsonl."""
+    from iclft.augment.store import records_jsonl
+
+    files = {f"augment/{dataset.name}__{condition}.jsonl": records_jsonl(aug.records)}
+    return train_and_score(model, dataset, [d.text for d in dataset.train] + aug.texts, cfg, condition,
+                           cost=aug.cost, notes=aug.notes, files=files)
+
+
 def run(model: HFModel, dataset, cfg) -> ConditionResult:
     return train_and_score(model, dataset, [d.text for d in dataset.train], cfg, "finetune")

@@ -8,14 +8,9 @@ does not fit the window is subsampled with a logged seed. See `iclft.augment.pip
 from __future__ import annotations
 
 from iclft.augment.pipeline import augment_global
-from iclft.augment.store import records_jsonl
 from iclft.conditions import ConditionResult
-from iclft.conditions.finetune import train_and_score
+from iclft.conditions.finetune import train_with_augmentation
 
 
 def run(model, dataset, cfg) -> ConditionResult:
-    aug = augment_global(model, dataset, cfg)
-    examples = [d.text for d in dataset.train] + aug.texts
-    files = {f"augment/{dataset.name}__finetune_aug_global.jsonl": records_jsonl(aug.records)}
-    return train_and_score(model, dataset, examples, cfg, "finetune_aug_global", cost=aug.cost,
-                           notes=aug.notes, files=files)
+    return train_with_augmentation(model, dataset, cfg, augment_global(model, dataset, cfg), "finetune_aug_global")

@@ -8,7 +8,8 @@ the user's message and the test prompt starts the assistant's reply:
 The documents are the shared prefix: its key/value cache is computed once for all items.
 The corpus is never truncated silently: if it does not fit the context window, documents are
 subsampled with a logged seed when `icl.subsample` allows it, otherwise the run stops with the
-token counts.
+token counts. `icl.order: shuffled` shows the documents in a seeded random order instead of the
+dataset's.
 """
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ def build_prefix(model, docs: list[str], icl_cfg) -> str:
 def fit_documents(model, dataset, icl_cfg, seed: int) -> tuple[str, list[str]]:
     """The prefix with as many documents as fit; notes say what was left out and why."""
     docs = [d.text for d in dataset.train]
+    if icl_cfg.order == "shuffled":
+        random.Random(f"icl-order:{seed}").shuffle(docs)
     question = max(len(model.encode(f"{it.prompt} {c}")) for it in dataset.test for c in it.choices)
     budget = model.max_length - question - icl_cfg.reserve_tokens - 8  # 8: template/boundary slack
     prefix = build_prefix(model, docs, icl_cfg)
