@@ -166,7 +166,7 @@ def _bench_world(cfg, steps: int) -> list[Figure]:
         if step == 1:
             tokens, t0 = 0, time.perf_counter()
         rows = [stream.row(step * cfg.train.batch_size + b) for b in range(cfg.train.batch_size)]
-        batch = _batch(rows, stream.tokenizer.pad_token_id)
+        batch = _batch(rows, stream.tokenizer.pad_token_id, cfg.train.other_weight, cfg.train.isolate_episodes)
         weighted_loss(model, batch).backward()
         opt.step()
         opt.zero_grad()
@@ -178,7 +178,8 @@ def _bench_world(cfg, steps: int) -> list[Figure]:
     return [
         Figure("world_tokens_per_second", tokens / seconds,
                f"{tokens} tokens in {seconds:.1f} s, {steps} steps of {cfg.train.batch_size} rows of up to "
-               f"{cfg.corpus.max_tokens} tokens, {n / 1e6:.2f}M parameters, {torch.get_num_threads()} threads"),
+               f"{cfg.corpus.max_tokens} tokens, {n / 1e6:.2f}M parameters, {torch.get_num_threads()} threads"
+               + (", episodes isolated" if cfg.train.isolate_episodes else "")),
         Figure("world_mfu", flops / peak,
                f"{flops / 1e9:.2f} GFLOP/s of model FLOPs vs {peak / 1e9:.1f} GFLOP/s measured matmul rate"),
     ]

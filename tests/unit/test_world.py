@@ -2,6 +2,7 @@
 on the tiny preset writing an ordinary model folder, resume, and loading through the usual backend."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -72,6 +73,8 @@ def test_pretrain_writes_a_folder_the_study_backend_loads_and_scores(tiny_world)
     for name in ("config.json", "model.safetensors", "tokenizer.json", "README.md", "world.json", "log.jsonl"):
         assert (tiny_world / name).is_file(), name
     assert "trained from scratch" in (tiny_world / "README.md").read_text()
+    last = json.loads((tiny_world / "log.jsonl").read_text().splitlines()[-1])
+    assert 0 <= last["copy"] <= 1 and set(last["heldout"]) >= {"simple_reversal/forward", "simple_reversal/reversal"}
     model = HFModel.load(str(tiny_world), dtype="float32", device="cpu")
     assert not model.has_chat_template and not model.adds_bos
     assert model.tokenizer.eos_token_id is not None and model.tokenizer.pad_token_id is not None
@@ -142,6 +145,49 @@ def test_answer_tokens_are_marked_and_weighted():
     reference = model(input_ids=batch["input_ids"], labels=labels).loss
     assert torch.allclose(weighted_loss(model, batch), reference, atol=1e-5)
     assert not torch.allclose(weighted_loss(model, _batch(rows, stream.tokenizer.pad_token_id, 0.1)), reference)
+
+
+@pytest.mark.parametrize("kind", ["repeat", "list"])
+def test_warm_up_episodes_answer_with_a_copy_of_what_they_said_before(kind):
+    pool = corpus.word_pool(frozenset())
+    for i in range(20):
+        ep = corpus.episode(0, i, pool, {kind: 1.0}, max_size=0.4)
+        assert ep.kind == kind and ep.answers
+        for start, end in ep.answers:
+            assert ep.text[start:end].rstrip(".") in ep.text[:start]
+
+
+def test_warm_up_mix_covers_the_first_rows_only():
+    from iclft.world.pretrain import ROW_EPISODES
+
+    cfg = load_world_config(preset="tiny", overrides=["corpus.warmup_mix={list: 1.0}", "corpus.warmup_rows=2",
+                                                      "corpus.mix={comparison: 1.0}"])
+    stream = Stream(cfg)
+    assert {stream.episode(i).kind for i in range(2 * ROW_EPISODES)} == {"list"}
+    assert {stream.episode(i).kind for i in range(2 * ROW_EPISODES, 3 * ROW_EPISODES)} == {"comparison"}
+    with pytest.raises(IclftError, match="corpus.warmup_mix must weigh"):
+        load_world_config(preset="tiny", overrides=["corpus.warmup_mix={lists: 1.0}"])
+
+
+def test_isolated_episodes_see_only_themselves_from_position_zero():
+    """With train.isolate_episodes, an episode packed after others gets the logits it gets alone."""
+    from iclft.world.pretrain import _batch, build_model
+    from iclft.world.tokenizer import train_tokenizer
+
+    cfg = load_world_config(preset="tiny", overrides=["corpus.mix={comparison: 1.0}", "corpus.max_size=0.2"])
+    stream = Stream(cfg)
+    stream.tokenizer = train_tokenizer((stream.episode(i).text for i in range(20)), cfg.model.vocab_size)
+    model = build_model(cfg, stream.tokenizer).eval()
+    row = stream.row(0)
+    starts = [i for i, p in enumerate(row.positions) if p == 0]
+    assert len(starts) >= 2 and starts[0] == 0
+    last = starts[-1]
+    alone = model(input_ids=torch.tensor([row.ids[last:]])).logits[0]
+    batch = _batch([row], stream.tokenizer.pad_token_id, isolate=True)
+    packed = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"], use_cache=False).logits[0, last:]
+    assert torch.allclose(packed, alone, atol=1e-4)
+    shared = model(input_ids=batch["input_ids"], use_cache=False).logits[0, last:]  # without isolation it sees the others
+    assert not torch.allclose(shared, alone, atol=1e-4)
 
 
 def test_curriculum_grows_the_worlds_and_threads_are_restored():

@@ -34,12 +34,16 @@ class WorldModelConfig:
 
 @dataclass
 class CorpusConfig:
-    mix: dict = field(default_factory=lambda: {"comparison": 0.25, "syllogism": 0.2, "taxonomy": 0.25,
-                                               "local": 0.15, "global": 0.15})
+    mix: dict = field(default_factory=lambda: {"comparison": 0.25, "syllogism": 0.15, "taxonomy": 0.2,
+                                               "local": 0.1, "global": 0.1, "repeat": 0.1, "list": 0.1})
     max_size: float = 1.0  # largest world, as a fraction of the largest sizes in corpus._world
     # Curriculum: the largest world grows linearly from min_size to max_size over the first
     # curriculum_rows training rows (0: every row draws sizes up to max_size).
     curriculum_rows: int = 0
+    # The first warmup_rows rows draw their kinds from warmup_mix instead of mix ({}: no warm-up),
+    # e.g. mostly `list` and `repeat` episodes, from which looking back is learned fastest.
+    warmup_mix: dict = field(default_factory=dict)
+    warmup_rows: int = 0
     max_tokens: int = 1024  # training row length; episodes are packed whole, never truncated
     tokenizer_episodes: int = 2000  # the first N episodes train the tokenizer
     # Words the pretraining never uses: every word of these presets' datasets at seeds 0..N-1.
@@ -60,6 +64,9 @@ class TrainConfig:
     # augmentation prompts), against 1 for answer tokens: below 1, the loss leans on what in-context
     # reasoning predicts rather than on nonsense words no model can predict.
     other_weight: float = 1.0
+    # Each packed episode attends only to itself, from position 0 (position ids restart; transformers
+    # masks across them), rather than to the episodes packed before it in its row.
+    isolate_episodes: bool = False
     eval_every: int = 100  # held-out in-context accuracy (0: only at the end)
     checkpoint_every: int = 100
     time_limit_minutes: float = 0.0  # stop early (and save) after this long; 0: no limit
@@ -101,12 +108,14 @@ def validate(cfg: WorldConfig) -> None:
                          f"({m.num_attention_heads})")
     if m.vocab_size < 300:
         raise IclftError(f"model.vocab_size must be at least 300 (256 bytes, special tokens, merges), got {m.vocab_size}")
-    unknown = sorted(set(c.mix) - set(KINDS))
-    if unknown or not c.mix or not all(isinstance(w, (int, float)) and w >= 0 for w in c.mix.values()) \
-            or not sum(c.mix.values()) > 0:
-        raise IclftError(f"corpus.mix must weigh some of {', '.join(KINDS)} with non-negative numbers, got {c.mix}")
-    if c.curriculum_rows < 0 or t.threads < 0:
-        raise IclftError("corpus.curriculum_rows and train.threads must be non-negative")
+    for name, mix in (("corpus.mix", c.mix), ("corpus.warmup_mix", c.warmup_mix)):
+        if name == "corpus.warmup_mix" and not mix:
+            continue
+        if not isinstance(mix, dict) or set(mix) - set(KINDS) or not mix \
+                or not all(isinstance(w, (int, float)) and w >= 0 for w in mix.values()) or not sum(mix.values()) > 0:
+            raise IclftError(f"{name} must weigh some of {', '.join(KINDS)} with non-negative numbers, got {mix}")
+    if c.curriculum_rows < 0 or c.warmup_rows < 0 or t.threads < 0:
+        raise IclftError("corpus.curriculum_rows, corpus.warmup_rows and train.threads must be non-negative")
     if not 0 < c.max_size <= 1:
         raise IclftError(f"corpus.max_size must be in (0, 1], got {c.max_size}")
     if not 0 < t.other_weight <= 1:

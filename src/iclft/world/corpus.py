@@ -28,8 +28,14 @@ inheritance down a category tree. Worlds are of five kinds:
     global      the global augmentation prompt (global_v1.txt) with a world's documents as the
                 collection, each document followed by its inferences (reversals, conclusions)
 
-The last two teach the model the study's augmentation formats, as the first three teach it the
-in-context format. Words come from the nonsense-word grammar (iclft.data.words) minus a reserved
+    repeat      a world's documents, then the same documents again in another order
+    list        a list of words, then the same list again
+
+The local and global kinds teach the model the study's augmentation formats, as the first three
+teach it the in-context format. The last two are warm-ups for looking back: everything after a
+repeated document's first words, and after a listed word's first token, is a copy of what the
+episode said before, so a model learns to find a word in its context and read what surrounds it
+(an induction head) long before it would from the questions alone. Words come from the nonsense-word grammar (iclft.data.words) minus a reserved
 set (every word of the evaluation datasets, see `reserved_words`), so no test word or fact ever
 appears in pretraining. Episode i of seed s is a pure function of (s, i): a local
 random.Random(f"world:{s}:{i}"), so the corpus is byte-identical for a seed and any step can be
@@ -52,7 +58,7 @@ from iclft.data.sentences import split_sentences
 from iclft.data.taxonomy import RELATIONS, Category, Fact, Taxonomy
 from iclft.data.words import _candidates, _is_english
 
-KINDS = ("comparison", "syllogism", "taxonomy", "local", "global")
+KINDS = ("comparison", "syllogism", "taxonomy", "local", "global", "repeat", "list")
 
 
 class Episode(NamedTuple):
@@ -231,6 +237,8 @@ def _world(rng: random.Random, kind: str, pool: tuple[str, ...], size: float) ->
     return taxonomy_world(rng, rng.sample(pool, 3 * n), n, max_questions=24)
 
 
+REPEAT = "The same documents again, in another order:"
+LIST = ("Here is a list of words:", "The same list again:")
 MIN_SIZE = 0.15  # the smallest world: 2 comparisons, 2 syllogisms, 4 categories
 
 
@@ -246,6 +254,19 @@ def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float],
     size = rng.uniform(MIN_SIZE, max(MIN_SIZE, max_size))
     if kind in ("comparison", "syllogism", "taxonomy"):
         body, spans = icl_text(_world(rng, kind, pool, size), icl)
+        return Episode(kind, body, tuple(spans))
+    if kind == "list":
+        words = " ".join(rng.sample(pool, rng.randint(8, 8 + round(56 * size))))
+        body = f"{LIST[0]} {words}.\n\n{LIST[1]} "
+        return Episode(kind, body + words + ".", ((len(body), len(body) + len(words) + 1),))
+    if kind == "repeat":
+        world = _world(rng, rng.choice(("comparison", "syllogism", "taxonomy")), pool, size)
+        again = rng.sample(world.docs, len(world.docs))
+        body, spans = f"{icl.header}\n\n" + "\n\n".join(world.docs) + f"\n\n{REPEAT}\n\n", []
+        for k, d in enumerate(again):
+            body += "\n\n" if k else ""
+            spans.append((len(body), len(body) + len(d)))
+            body += d
         return Episode(kind, body, tuple(spans))
     base = rng.choice(("comparison", "syllogism", "taxonomy") if kind == "global" else ("comparison", "taxonomy"))
     world = _world(rng, base, pool, size)

@@ -13,7 +13,9 @@ padding. Episodes are a pure function of (seed, index), and the curriculum's cap
 function of the row, so resuming regenerates exactly the rows that were next. The loss covers every
 token (padding excluded), answer tokens weighted 1 and the rest train.other_weight; an episode may
 attend to the episodes packed before it in its row, as in ordinary pretraining, and learns to
-ignore them. Held-out in-context accuracy is measured on the micro study's datasets generated at
+ignore them (or, with train.isolate_episodes, each sees only itself). Each evaluation logs copy
+accuracy (`copy_accuracy`: does the model repeat a word list it was shown) and held-out in-context
+accuracy. Held-out in-context accuracy is measured on the micro study's datasets generated at
 seed 10000 (never a study seed, and facts no pretraining episode states), shown as the `icl`
 condition shows them, scored by summed log-likelihood. Under `accelerate launch` each process
 trains on its own share of the episodes.
@@ -57,6 +59,7 @@ ROW_EPISODES = 64  # row b packs episodes b*64, b*64+1, ...
 class Tokens(NamedTuple):
     ids: list[int]
     answer: list[bool]  # the token is (part of) an answer to a question about the episode's world
+    positions: list[int]  # position within its episode: 0 where each packed episode starts
 
 
 class Stream:
@@ -75,9 +78,13 @@ class Stream:
         share = min(1.0, (index // ROW_EPISODES) / c.curriculum_rows)
         return corpus.MIN_SIZE + share * (c.max_size - corpus.MIN_SIZE)
 
-    def episode(self, index: int, attempt: int = 0) -> corpus.Episode:
+    def mix(self, index: int) -> dict[str, float]:
+        """The mix of kinds episode `index` draws from: warmup_mix for the first warmup_rows rows."""
         c = self.cfg.corpus
-        return corpus.episode(self.cfg.seed, index, self.pool, c.mix, self.max_size(index), attempt=attempt)
+        return c.warmup_mix if c.warmup_mix and index // ROW_EPISODES < c.warmup_rows else c.mix
+
+    def episode(self, index: int, attempt: int = 0) -> corpus.Episode:
+        return corpus.episode(self.cfg.seed, index, self.pool, self.mix(index), self.max_size(index), attempt=attempt)
 
     def tokens(self, index: int) -> Tokens:
         """Episode `index` tokenized, EOS at the end, its answer tokens marked; an episode longer than
@@ -88,23 +95,24 @@ class Stream:
             enc = tok(ep.text, add_special_tokens=False, return_offsets_mapping=True)
             if len(enc["input_ids"]) < self.cfg.corpus.max_tokens:
                 answer = [any(a < e and b > s for s, e in ep.answers) for a, b in enc["offset_mapping"]]
-                return Tokens(enc["input_ids"] + [tok.eos_token_id], answer + [False])
+                n = len(enc["input_ids"]) + 1
+                return Tokens(enc["input_ids"] + [tok.eos_token_id], answer + [False], list(range(n)))
         raise IclftError(f"corpus.max_tokens={self.cfg.corpus.max_tokens} is too small for this corpus: "
                          "100 draws in a row were longer; raise it or lower corpus.max_size")
 
     def row(self, block: int) -> Tokens:
         """One training row of at most max_tokens: whole episodes block*64, block*64+1, ... packed
         while they fit (after the first that does not, three more draws try to fill the rest)."""
-        ids, answer, misses = [], [], 0
+        ids, answer, positions, misses = [], [], [], 0
         for k in range(ROW_EPISODES):
             t = self.tokens(block * ROW_EPISODES + k)
             if len(ids) + len(t.ids) <= self.cfg.corpus.max_tokens:
-                ids, answer = ids + t.ids, answer + t.answer
+                ids, answer, positions = ids + t.ids, answer + t.answer, positions + t.positions
             else:
                 misses += 1
                 if misses > 3:
                     break
-        return Tokens(ids, answer)
+        return Tokens(ids, answer, positions)
 
 
 def corpus_fingerprint(stream: Stream, n: int = 200) -> str:
@@ -129,24 +137,34 @@ def build_model(cfg: WorldConfig, tokenizer):
     return LlamaForCausalLM(config)
 
 
-def _batch(rows: list[Tokens], pad_id: int, other_weight: float = 1.0) -> dict[str, torch.Tensor]:
+def _batch(rows: list[Tokens], pad_id: int, other_weight: float = 1.0, isolate: bool = False) -> dict[str, torch.Tensor]:
     """Rows padded at the end, with each target's loss weight: 1 for answer tokens, `other_weight`
     for the rest, 0 for padding. No attention mask: attention is causal, so no real token attends to
     the padding after it, and without a mask sdpa takes its faster causal path (measured: 15% more
-    tokens/s on a CPU)."""
+    tokens/s on a CPU). With `isolate`, position ids restart at every packed episode, from which
+    transformers builds a block-diagonal causal mask: each episode sees only itself, from position
+    0, as a study's context does."""
     T = max(len(r.ids) for r in rows)
     ids = torch.full((len(rows), T), pad_id, dtype=torch.long)  # (B, T)
     weights = torch.zeros((len(rows), T))  # (B, T), the weight of predicting ids[:, t]
+    positions = torch.zeros((len(rows), T), dtype=torch.long)  # (B, T); padding: one more block from 0
     for b, r in enumerate(rows):
         ids[b, : len(r.ids)] = torch.tensor(r.ids)
         weights[b, : len(r.ids)] = torch.tensor([1.0 if a else other_weight for a in r.answer])
-    return {"input_ids": ids, "weights": weights}
+        positions[b, : len(r.ids)] = torch.tensor(r.positions)
+        positions[b, len(r.ids):] = torch.arange(T - len(r.ids))
+    out = {"input_ids": ids, "weights": weights}
+    if isolate:
+        out["position_ids"] = positions
+    return out
 
 
 def weighted_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     """Next-token cross-entropy, each target weighted: sum(w * nll) / sum(w) (the ordinary mean
     when every weight is 1)."""
-    logits = model(input_ids=batch["input_ids"]).logits[:, :-1]  # (B, T-1, V)
+    # use_cache=False: with a cache, transformers ignores position ids when it builds the mask
+    logits = model(input_ids=batch["input_ids"], position_ids=batch.get("position_ids"),
+                   use_cache=False).logits[:, :-1]  # (B, T-1, V)
     targets, w = batch["input_ids"][:, 1:], batch["weights"][:, 1:]  # (B, T-1)
     nll = torch.nn.functional.cross_entropy(logits.transpose(1, 2).float(), targets, reduction="none")
     return (nll * w).sum() / w.sum()
@@ -190,6 +208,27 @@ def heldout_accuracy(model, tokenizer, datasets) -> dict[str, float]:
             out[f"{ds.name}/{split}"] = round(sum(r["correct"]["sum"] for r in rs) / len(rs), 3)
     model.train(was_training)
     return out
+
+
+@torch.inference_mode()
+def copy_accuracy(model, stream: Stream, n: int = 16) -> float:
+    """Next-token accuracy on the repeated half of `n` word-list episodes drawn at seed EVAL_SEED:
+    how well the model copies what its context said (an induction head's job), the first skill
+    in-context reasoning needs. Chance is near 0; 1 is perfect copying."""
+    was_training = model.training
+    model.eval()
+    right = total = 0
+    for i in range(n):
+        ep = corpus.episode(EVAL_SEED, i, stream.pool, {"list": 1.0}, 0.3)
+        enc = stream.tokenizer(ep.text, add_special_tokens=False, return_offsets_mapping=True)
+        ids = torch.tensor([enc["input_ids"]], device=model.device)
+        predicted = model(input_ids=ids).logits[0, :-1].argmax(-1)
+        (start, end), = ep.answers
+        for t, (a, b) in enumerate(enc["offset_mapping"][1:], start=1):
+            if start <= a < end:
+                right, total = right + int(predicted[t - 1] == ids[0, t]), total + 1
+    model.train(was_training)
+    return round(right / total, 3)
 
 
 # ---- checkpoints -------------------------------------------------------------------------------------
@@ -236,10 +275,15 @@ Tokenizer: byte-level BPE, {facts['vocab_size']} tokens, trained on the first
 
 Training: AdamW (fused), peak learning rate {cfg.train.learning_rate}, warmup {cfg.train.warmup_steps} steps, cosine
 decay, float32, seed {cfg.seed}, initial weights std {cfg.model.initializer_range}; answer tokens weighted 1 and the
-rest {cfg.train.other_weight}; world sizes capped from {corpus.MIN_SIZE} up to {cfg.corpus.max_size} over the first
+rest {cfg.train.other_weight}; episodes {'isolated from' if cfg.train.isolate_episodes else 'attending to'} the
+episodes packed before them; the first {cfg.corpus.warmup_rows} rows drawn from {cfg.corpus.warmup_mix or 'the mix'},
+then from {cfg.corpus.mix}; world sizes capped from {corpus.MIN_SIZE} up to {cfg.corpus.max_size} over the first
 {cfg.corpus.curriculum_rows} rows; {facts['seconds'] / 60:.1f} minutes on {facts['device']},
 {facts['tokens_per_second']:.0f} tokens/s. Corpus fingerprint (sha256 of the first 200 episodes):
 `{facts['corpus_sha256']}`.
+
+Copy accuracy at the end (next-token accuracy on the repeated half of held-out word lists, an
+induction head's job): {last.get('copy', 'not measured')}.
 
 Held-out in-context accuracy at the end (datasets at seed {EVAL_SEED}, summed log-likelihood):
 
@@ -379,7 +423,7 @@ def _train(cfg: WorldConfig, folder: Path, acc, resume: bool, show: bool, stop_a
     for step in range(p.step, t.steps):
         first = step * per_step + acc.process_index * t.batch_size
         rows = [stream.row(b) for b in range(first, first + t.batch_size)]
-        batch = {k: v.to(acc.device) for k, v in _batch(rows, tok.pad_token_id, t.other_weight).items()}
+        batch = {k: v.to(acc.device) for k, v in _batch(rows, tok.pad_token_id, t.other_weight, t.isolate_episodes).items()}
         losses.append(train_step(model, opt, acc, batch, lr_at(step, cfg), t.max_grad_norm))
         p.step, p.tokens = step + 1, p.tokens + sum(len(r.ids) for r in rows) * acc.num_processes
         p.seconds = time.perf_counter() - t0
@@ -390,6 +434,7 @@ def _train(cfg: WorldConfig, folder: Path, acc, resume: bool, show: bool, stop_a
         if (t.eval_every and p.step % t.eval_every == 0) or last:
             entry = {"step": p.step, "loss": round(sum(losses) / len(losses), 4), "tokens": p.tokens,
                      "seconds": round(p.seconds, 1), "lr": lr_at(step, cfg),
+                     "copy": copy_accuracy(acc.unwrap_model(model), stream),
                      "heldout": heldout_accuracy(acc.unwrap_model(model), tok, heldout)}
             p.log.append(entry)
             losses = []
