@@ -265,7 +265,8 @@ A {facts['parameters'] / 1e6:.2f}M-parameter Llama-architecture decoder trained 
 of synthetic episodes: many random worlds of nonsense-word facts (comparisons with converses,
 syllogisms, category trees with inherited properties), each stated as documents and then asked about
 (forwards, reversed, by deduction) in the layout of iclft's `icl` condition, plus iclft's local and
-global augmentation prompts continued with a world's rephrasings, reversals and inferences. The
+global augmentation prompts continued with a world's rephrasings, reversals and inferences, and
+warm-ups for looking back (word lists and documents shown twice, as the corpus mix says). The
 sentence templates are iclft's datasets' own. Every word of the reserved study datasets
 ({', '.join(cfg.corpus.reserve_presets)} presets, seeds 0-{cfg.corpus.reserve_seeds - 1}) is excluded from
 pretraining, so their facts are new to it.
