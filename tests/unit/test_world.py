@@ -169,6 +169,16 @@ def test_warm_up_mix_covers_the_first_rows_only():
         load_world_config(preset="tiny", overrides=["corpus.warmup_mix={lists: 1.0}"])
 
 
+def test_copy_warmup_runs_before_the_corpus_and_is_logged(tmp_path):
+    cfg = load_world_config(preset="tiny", overrides=[*TINY, "train.copy_warmup_steps=100"])
+    folder = pretrain(cfg, out=str(tmp_path / "w"), progress=False)
+    lines = [json.loads(x) for x in (folder / "log.jsonl").read_text().splitlines()]
+    assert lines[0]["copy_warmup_step"] == 100 and 0 <= lines[0]["copy"] <= 1 and lines[0]["loss"] > 0
+    assert "heldout" in lines[-1]
+    with pytest.raises(IclftError, match="must be non-negative"):
+        load_world_config(preset="tiny", overrides=["train.copy_warmup_steps=-1"])
+
+
 def test_isolated_episodes_see_only_themselves_from_position_zero():
     """With train.isolate_episodes, an episode packed after others gets the logits it gets alone."""
     from iclft.world.pretrain import _batch, build_model

@@ -67,6 +67,9 @@ class TrainConfig:
     # Each packed episode attends only to itself, from position 0 (position ids restart; transformers
     # masks across them), rather than to the episodes packed before it in its row.
     isolate_episodes: bool = False
+    # Steps of copying random token sequences shown twice (benchmarks/copy_probe.py) before the
+    # corpus, to grow an induction head first (0: none). Not counted in `steps` or the time limit.
+    copy_warmup_steps: int = 0
     eval_every: int = 100  # held-out in-context accuracy (0: only at the end)
     checkpoint_every: int = 100
     time_limit_minutes: float = 0.0  # stop early (and save) after this long; 0: no limit
@@ -114,8 +117,9 @@ def validate(cfg: WorldConfig) -> None:
         if not isinstance(mix, dict) or set(mix) - set(KINDS) or not mix \
                 or not all(isinstance(w, (int, float)) and w >= 0 for w in mix.values()) or not sum(mix.values()) > 0:
             raise IclftError(f"{name} must weigh some of {', '.join(KINDS)} with non-negative numbers, got {mix}")
-    if c.curriculum_rows < 0 or c.warmup_rows < 0 or t.threads < 0:
-        raise IclftError("corpus.curriculum_rows, corpus.warmup_rows and train.threads must be non-negative")
+    if c.curriculum_rows < 0 or c.warmup_rows < 0 or t.threads < 0 or t.copy_warmup_steps < 0:
+        raise IclftError("corpus.curriculum_rows, corpus.warmup_rows, train.threads and train.copy_warmup_steps "
+                         "must be non-negative")
     if not 0 < c.max_size <= 1:
         raise IclftError(f"corpus.max_size must be in (0, 1], got {c.max_size}")
     if not 0 < t.other_weight <= 1:

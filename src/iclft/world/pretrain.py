@@ -344,6 +344,37 @@ def prepare_tokenizer(stream: Stream, folder: Path, resume: bool, main: bool):
     return tok
 
 
+def copy_warmup(model, cfg: WorldConfig, vocab: int, device, show: bool) -> list[dict]:
+    """train.copy_warmup_steps steps of copying before the corpus: batches of 16 random token
+    sequences (32-64 tokens, seeded) shown twice, the loss on the second copy. Every length
+    differs, so only matching content solves it: the model grows an induction head here, in a few
+    minutes, instead of from the corpus's sparse copy signal. Returns a log line every 100 steps."""
+    import random
+
+    steps = cfg.train.copy_warmup_steps
+    rng, gen = random.Random(f"copy-warmup:{cfg.seed}"), torch.Generator().manual_seed(cfg.seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.train.learning_rate, betas=(0.9, 0.95),
+                            weight_decay=cfg.train.weight_decay)
+    log, t0 = [], time.perf_counter()
+    for step in range(1, steps + 1):
+        n = rng.randint(32, 64)
+        x = torch.randint(0, vocab, (16, n), generator=gen)
+        ids = torch.cat([x, x], 1).to(device)
+        logits = model(input_ids=ids, use_cache=False).logits[:, n - 1:-1]
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, vocab).float(), ids[:, n:].reshape(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.train.max_grad_norm)
+        opt.step()
+        opt.zero_grad()
+        if step % 100 == 0 or step == steps:
+            copy = (logits.argmax(-1) == ids[:, n:]).float().mean().item()
+            log.append({"copy_warmup_step": step, "loss": round(loss.item(), 4), "copy": round(copy, 3),
+                        "seconds": round(time.perf_counter() - t0, 1)})
+            if show:
+                print(json.dumps(log[-1]), flush=True)
+    return log
+
+
 def train_step(model, opt, acc, batch: dict[str, torch.Tensor], lr: float, max_grad_norm: float) -> float:
     """One optimizer step at learning rate `lr`; returns the batch's loss."""
     for g in opt.param_groups:
@@ -404,6 +435,11 @@ def _train(cfg: WorldConfig, folder: Path, acc, resume: bool, show: bool, stop_a
     opt = torch.optim.AdamW(model.parameters(), lr=t.learning_rate, weight_decay=t.weight_decay,
                             betas=(0.9, 0.95), fused=acc.device.type in ("cpu", "cuda"))
     p = Progress()
+    if not resume and t.copy_warmup_steps:  # a resumed run's checkpoint already holds it
+        p.log += copy_warmup(model.to(acc.device), cfg, len(tok), acc.device, show and acc.is_main_process)
+        if acc.is_main_process:
+            with open(folder / "log.jsonl", "a") as f:
+                f.writelines(json.dumps(entry) + "\n" for entry in p.log)
     if resume:
         state = load_checkpoint(folder)
         model.load_state_dict(state["model"])
