@@ -219,12 +219,18 @@ def local_blocks(rng: random.Random, world: World) -> list[tuple[str, str]]:
 def icl_text(world: World, icl: IclConfig) -> tuple[str, list[tuple[int, int]]]:
     """The world as the icl condition lays out a dataset (no chat template), then its questions."""
     out = f"{icl.header}\n\n" + "\n\n".join(world.docs) + f"\n\n{icl.instruction}\n\n"
+    return answered(out, world.qa)
+
+
+def answered(body: str, pairs) -> tuple[str, list[tuple[int, int]]]:
+    """`body` followed by each (prompt, answer), blank-line separated, a space between a non-empty
+    prompt and its answer; returns the text and the answers' character spans."""
     spans = []
-    for k, (prompt, answer) in enumerate(world.qa):
-        out += ("\n\n" if k else "") + prompt + " "
-        spans.append((len(out), len(out) + len(answer)))
-        out += answer
-    return out, spans
+    for k, (prompt, answer) in enumerate(pairs):
+        body += ("\n\n" if k else "") + (prompt + " " if prompt else "")
+        spans.append((len(body), len(body) + len(answer)))
+        body += answer
+    return body, spans
 
 
 def _world(rng: random.Random, kind: str, pool: tuple[str, ...], size: float) -> World:
@@ -261,12 +267,8 @@ def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float],
         return Episode(kind, body + words + ".", ((len(body), len(body) + len(words) + 1),))
     if kind == "repeat":
         world = _world(rng, rng.choice(("comparison", "syllogism", "taxonomy")), pool, size)
-        again = rng.sample(world.docs, len(world.docs))
-        body, spans = f"{icl.header}\n\n" + "\n\n".join(world.docs) + f"\n\n{REPEAT}\n\n", []
-        for k, d in enumerate(again):
-            body += "\n\n" if k else ""
-            spans.append((len(body), len(body) + len(d)))
-            body += d
+        again = [("", d) for d in rng.sample(world.docs, len(world.docs))]
+        body, spans = answered(f"{icl.header}\n\n" + "\n\n".join(world.docs) + f"\n\n{REPEAT}\n\n", again)
         return Episode(kind, body, tuple(spans))
     base = rng.choice(("comparison", "syllogism", "taxonomy") if kind == "global" else ("comparison", "taxonomy"))
     world = _world(rng, base, pool, size)
@@ -277,9 +279,5 @@ def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float],
         body, item = load_prompt("global_v1").split("document", corpus="\n\n".join(world.docs))
         docs = rng.sample(world.docs, min(4, len(world.docs)))
         pairs = [(item.format(document=d), " ".join(world.inferences[d])) for d in docs if world.inferences[d]]
-    spans = []
-    for k, (q, a) in enumerate(pairs):
-        body += ("\n\n" if k else "") + q + " "
-        spans.append((len(body), len(body) + len(a)))
-        body += a
+    body, spans = answered(body, pairs)
     return Episode(kind, body, tuple(spans))
