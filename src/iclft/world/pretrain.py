@@ -147,15 +147,12 @@ def _batch(rows: list[Tokens], pad_id: int, other_weight: float = 1.0, isolate: 
     T = max(len(r.ids) for r in rows)
     ids = torch.full((len(rows), T), pad_id, dtype=torch.long)  # (B, T)
     weights = torch.zeros((len(rows), T))  # (B, T), the weight of predicting ids[:, t]
-    positions = torch.zeros((len(rows), T), dtype=torch.long)  # (B, T); padding: one more block from 0
     for b, r in enumerate(rows):
         ids[b, : len(r.ids)] = torch.tensor(r.ids)
         weights[b, : len(r.ids)] = torch.tensor([1.0 if a else other_weight for a in r.answer])
-        positions[b, : len(r.ids)] = torch.tensor(r.positions)
-        positions[b, len(r.ids):] = torch.arange(T - len(r.ids))
     out = {"input_ids": ids, "weights": weights}
-    if isolate:
-        out["position_ids"] = positions
+    if isolate:  # (B, T); the padding: one more block from 0
+        out["position_ids"] = torch.tensor([r.positions + list(range(T - len(r.ids))) for r in rows])
     return out
 
 
@@ -328,6 +325,8 @@ def prepare_folder(cfg: WorldConfig, out: str | None, resume: bool) -> Path:
         raise IclftError(f"{folder}: a pretraining run is already there; add --resume to continue it, "
                          f"or choose another --out")
     folder.mkdir(parents=True, exist_ok=True)
+    if not resume:  # a run stopped before its first checkpoint leaves a log this one must not extend
+        (folder / "log.jsonl").unlink(missing_ok=True)
     return folder
 
 
