@@ -48,6 +48,30 @@ def test_episode_answers_follow_from_its_documents():
             assert f"{a} are {form} than {b}." in docs or f"{b} are {converse(form)} than {a}." in docs
 
 
+def test_drill_asks_every_fact_once_and_answers_follow_from_its_documents():
+    """A drill world states each fact once and asks each once, forward or reversed, the question
+    naming the subject; both directions occur."""
+    from iclft.data.simple_reversal import _STATEMENT, converse
+
+    pool = corpus.word_pool(frozenset())
+    directions = set()
+    for i in range(30):
+        ep = corpus.episode(0, i, pool, {"drill": 1.0}, 1.0)
+        docs, questions = ep.text.split("Use the facts in the documents above")
+        facts = [m.groups() for m in _STATEMENT.finditer(docs)]
+        assert 2 <= len(facts) <= 12 and len(ep.answers) == len(facts)
+        asked = set()
+        for start, end in ep.answers:
+            subject = ep.text[:start].split()[-1]
+            form, b = re.fullmatch(r"are (.+) than (\w+)\.", ep.text[start:end]).groups()
+            forward = (subject, form, b) in facts
+            assert forward or (b, converse(form), subject) in facts
+            directions.add(forward)
+            asked.add(frozenset((subject, b)))
+        assert asked == {frozenset((a, b)) for a, _, b in facts}
+    assert directions == {True, False}
+
+
 def test_pretraining_never_uses_a_word_of_the_micro_study():
     """The disjointness check: no word of the micro (or quick) preset's datasets, at seeds 0-4,
     is in the pretraining word pool, and none appears in pretraining text; so no test fact does."""
@@ -170,7 +194,8 @@ def test_warm_up_mix_covers_the_first_rows_only():
 
 
 def test_copy_warmup_runs_before_the_corpus_and_is_logged(tmp_path):
-    cfg = load_world_config(preset="tiny", overrides=[*TINY, "train.copy_warmup_steps=100"])
+    cfg = load_world_config(preset="tiny", overrides=[*TINY, "train.copy_warmup_steps=100",
+                                                      f"train.warmup_cache={tmp_path / 'warmups'}"])
     folder = pretrain(cfg, out=str(tmp_path / "w"), progress=False)
     lines = [json.loads(x) for x in (folder / "log.jsonl").read_text().splitlines()]
     assert lines[0]["copy_warmup_step"] == 100 and 0 <= lines[0]["copy"] <= 1 and lines[0]["loss"] > 0
@@ -212,3 +237,52 @@ def test_curriculum_grows_the_worlds_and_threads_are_restored():
     with cpu_threads(before + 1):
         assert torch.get_num_threads() == before + 1
     assert torch.get_num_threads() == before
+
+
+def test_copy_warmup_is_cached_and_a_cached_run_ends_with_the_same_weights(tmp_path):
+    """The second run reads the warm-up from the cache (its log says so) and, the warm-up being a
+    pure function of its key, ends with exactly the weights of the run that computed it."""
+    from safetensors.torch import load_file
+
+    over = [*TINY, "train.copy_warmup_steps=30", f"train.warmup_cache={tmp_path / 'warmups'}"]
+    cfg = load_world_config(preset="tiny", overrides=over)
+    first = pretrain(cfg, out=str(tmp_path / "a"), progress=False)
+    assert len(list((tmp_path / "warmups").glob("*.safetensors"))) == 1
+    second = pretrain(cfg, out=str(tmp_path / "b"), progress=False)
+    logs = [[json.loads(x) for x in (f / "log.jsonl").read_text().splitlines()] for f in (first, second)]
+    assert not logs[0][0].get("cached") and logs[1][0]["cached"] is True
+    assert logs[0][0]["copy"] == logs[1][0]["copy"]
+    a, b = load_file(first / "model.safetensors"), load_file(second / "model.safetensors")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    other = load_world_config(preset="tiny", overrides=[*over, "train.copy_warmup_steps=20"])
+    pretrain(other, out=str(tmp_path / "c"), progress=False)  # another key: computed, cached beside
+    assert len(list((tmp_path / "warmups").glob("*.safetensors"))) == 2
+
+
+def test_checkpoints_hold_no_pickle_and_resume_refuses_damage(tmp_path):
+    """A checkpoint is safetensors and JSON only; a crafted pickle beside it is never loaded; a
+    damaged one, or none, is one IclftError before any work."""
+    import pickle
+
+    cfg = load_world_config(preset="tiny", overrides=TINY)
+    out = tmp_path / "run"
+    pretrain(cfg, out=str(out), progress=False, stop_at=2)
+    ck = out / "checkpoint"
+    assert sorted(p.name for p in ck.iterdir()) == ["model.safetensors", "optimizer.safetensors", "state.json"]
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    (ck / "state.pt").write_bytes(pickle.dumps(Payload()))
+    pretrain(cfg, out=str(out), resume=True, progress=False)
+    assert not marker.exists() and (out / "model.safetensors").is_file()
+
+    (ck / "optimizer.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(IclftError, match="damaged checkpoint"):
+        pretrain(cfg, out=str(out), resume=True, progress=False)
+    empty = tmp_path / "empty"
+    with pytest.raises(IclftError, match="no checkpoint to resume from"):
+        pretrain(cfg, out=str(empty), resume=True, progress=False)
+    assert not empty.exists()  # refused before the tokenizer or any file was made

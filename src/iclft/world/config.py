@@ -34,7 +34,7 @@ class WorldModelConfig:
 
 @dataclass
 class CorpusConfig:
-    mix: dict = field(default_factory=lambda: {"comparison": 0.25, "syllogism": 0.15, "taxonomy": 0.2,
+    mix: dict = field(default_factory=lambda: {"comparison": 0.15, "drill": 0.1, "syllogism": 0.15, "taxonomy": 0.2,
                                                "local": 0.1, "global": 0.1, "repeat": 0.1, "list": 0.1})
     max_size: float = 1.0  # largest world, as a fraction of the largest sizes in corpus._world
     # Curriculum: the largest world grows linearly from min_size to max_size over the first
@@ -70,6 +70,10 @@ class TrainConfig:
     # Steps of copying random token sequences shown twice (benchmarks/copy_probe.py) before the
     # corpus, to grow an induction head first (0: none). Not counted in `steps` or the time limit.
     copy_warmup_steps: int = 0
+    # Where finished copy warm-ups are kept, keyed by everything they depend on (model shape, vocab
+    # size, seed, steps, optimizer settings, torch version), so a run with a new corpus recipe starts
+    # from the same warmed-up weights in seconds instead of minutes (null: always compute it).
+    warmup_cache: str | None = "~/.cache/iclft/world/warmups"
     eval_every: int = 100  # held-out in-context accuracy (0: only at the end)
     checkpoint_every: int = 100
     time_limit_minutes: float = 0.0  # stop early (and save) after this long; 0: no limit

@@ -58,7 +58,7 @@ from iclft.data.sentences import split_sentences
 from iclft.data.taxonomy import RELATIONS, Category, Fact, Taxonomy
 from iclft.data.words import _candidates, _is_english
 
-KINDS = ("comparison", "syllogism", "taxonomy", "local", "global", "repeat", "list")
+KINDS = ("comparison", "drill", "syllogism", "taxonomy", "local", "global", "repeat", "list")
 
 
 class Episode(NamedTuple):
@@ -118,6 +118,24 @@ def comparison_world(rng: random.Random, words: list[str]) -> World:
         for s in rng.sample([forward, reverse], rng.randint(1, 2)):
             qa.append((rng.choice(comparison.TEST_PREAMBLES), s + "."))
     rng.shuffle(docs)
+    rng.shuffle(qa)
+    return World(docs, qa, {d: _comparison_rewrites(d)[1:] for d in docs})
+
+
+def drill_world(rng: random.Random, words: list[str]) -> World:
+    """Comparisons in few tokens: each fact stated once ("Records show that femp are more dangerous
+    than glon."; a preamble keeps every word inside a sentence, tokenized as the study's documents
+    tokenize it), then every fact asked once, reversed or forward at random, the question naming its
+    subject ("It is true that glon" -> "are less dangerous than femp."). Dense answers on small
+    worlds: the condition under which a random-token probe learned in-context reversal in minutes
+    (the README's probes)."""
+    docs, qa = [], []
+    for i in range(len(words) // 2):
+        a, b = words[2 * i], words[2 * i + 1]
+        form = rng.choice(rng.choice(comparison.FEATURES))
+        docs.append(f"{rng.choice(comparison.TRAIN_PREAMBLES)} {comparison.statement(a, form, b)}.")
+        x, f, y = (a, form, b) if rng.random() < 0.5 else (b, comparison.converse(form), a)
+        qa.append((f"{rng.choice(comparison.TEST_PREAMBLES)} {x}", f"are {f} than {y}."))
     rng.shuffle(qa)
     return World(docs, qa, {d: _comparison_rewrites(d)[1:] for d in docs})
 
@@ -237,6 +255,8 @@ def _world(rng: random.Random, kind: str, pool: tuple[str, ...], size: float) ->
     """A world of `kind`; `size` in (0, 1] scales the number of facts."""
     if kind == "comparison":
         return comparison_world(rng, rng.sample(pool, 2 * max(2, round(16 * size))))
+    if kind == "drill":
+        return drill_world(rng, rng.sample(pool, 2 * rng.randint(2, 2 + round(10 * size))))
     if kind == "syllogism":
         return syllogism_world(rng, rng.sample(pool, 3 * max(2, round(14 * size))))
     n = max(4, round(14 * size))
@@ -258,7 +278,7 @@ def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float],
     rng = random.Random(f"world:{seed}:{index}" + (f":{attempt}" if attempt else ""))
     kind = rng.choices(list(mix), weights=list(mix.values()))[0]
     size = rng.uniform(MIN_SIZE, max(MIN_SIZE, max_size))
-    if kind in ("comparison", "syllogism", "taxonomy"):
+    if kind in ("comparison", "drill", "syllogism", "taxonomy"):
         body, spans = icl_text(_world(rng, kind, pool, size), icl)
         return Episode(kind, body, tuple(spans))
     if kind == "list":

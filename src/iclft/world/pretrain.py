@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -231,19 +232,52 @@ def copy_accuracy(model, stream: Stream, n: int = 16) -> float:
 # ---- checkpoints -------------------------------------------------------------------------------------
 
 def save_checkpoint(folder: Path, model, opt, progress: dict) -> None:
-    """Weights, optimizer and `progress` (step, tokens, seconds, log), written atomically."""
+    """Weights and optimizer tensors in safetensors, `progress` (step, tokens, seconds, log) and the
+    optimizer's plain settings in JSON: nothing a resume reads can run code. Each file is written
+    atomically, progress last, so a checkpoint is whole when state.json names its step."""
+    from safetensors.torch import save_file, save_model
+
     ck = folder / "checkpoint"
     ck.mkdir(parents=True, exist_ok=True)
-    tmp = ck / "state.pt.tmp"
-    torch.save({**progress, "model": model.state_dict(), "optimizer": opt.state_dict()}, tmp)
-    tmp.replace(ck / "state.pt")
+    state = opt.state_dict()
+    tensors, slots = {}, {}
+    for index, per_param in state["state"].items():
+        for name, value in per_param.items():
+            key = f"{index}.{name}"
+            if torch.is_tensor(value):
+                tensors[key] = value.detach().cpu().contiguous()
+            else:
+                slots[key] = value
+    for name, write in (("model.safetensors", lambda t: save_model(model, str(t))),
+                        ("optimizer.safetensors", lambda t: save_file(tensors, str(t))),
+                        ("state.json", lambda t: t.write_text(json.dumps(
+                            {**progress, "optimizer_param_groups": state["param_groups"], "optimizer_slots": slots})))):
+        tmp = ck / f"{name}.tmp"
+        write(tmp)
+        tmp.replace(ck / name)
 
 
-def load_checkpoint(folder: Path) -> dict:
-    path = folder / "checkpoint" / "state.pt"
-    if not path.is_file():
-        raise IclftError(f"{folder}: no checkpoint to resume from (checkpoint/state.pt)")
-    return torch.load(path, map_location="cpu", weights_only=False)
+def load_checkpoint(folder: Path, model, opt) -> dict:
+    """Load a checkpoint into `model` and `opt`; returns its progress. A missing or damaged
+    checkpoint is one IclftError naming the file."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file, load_model
+
+    ck = folder / "checkpoint"
+    if not (ck / "state.json").is_file():
+        raise IclftError(f"{folder}: no checkpoint to resume from (checkpoint/state.json)")
+    try:
+        state = json.loads((ck / "state.json").read_text())
+        load_model(model, str(ck / "model.safetensors"))
+        tensors = load_file(str(ck / "optimizer.safetensors"))
+        per_param: dict[int, dict] = {}
+        for key, value in [*tensors.items(), *state.pop("optimizer_slots").items()]:
+            index, name = key.split(".", 1)
+            per_param.setdefault(int(index), {})[name] = value
+        opt.load_state_dict({"state": per_param, "param_groups": state.pop("optimizer_param_groups")})
+        return state
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError, SafetensorError) as e:
+        raise IclftError(f"{ck}: damaged checkpoint, cannot resume ({type(e).__name__}: {e})") from None
 
 
 # ---- the model card ----------------------------------------------------------------------------------
@@ -324,6 +358,9 @@ def prepare_folder(cfg: WorldConfig, out: str | None, resume: bool) -> Path:
     if not resume and (folder / "checkpoint").exists():
         raise IclftError(f"{folder}: a pretraining run is already there; add --resume to continue it, "
                          f"or choose another --out")
+    if resume and not (folder / "checkpoint" / "state.json").is_file():  # before any work or file
+        raise IclftError(f"{folder}: no checkpoint to resume from (checkpoint/state.json); "
+                         "start without --resume")
     folder.mkdir(parents=True, exist_ok=True)
     if not resume:  # a run stopped before its first checkpoint leaves a log this one must not extend
         (folder / "log.jsonl").unlink(missing_ok=True)
@@ -371,6 +408,54 @@ def copy_warmup(model, cfg: WorldConfig, vocab: int, device, show: bool) -> list
                         "seconds": round(time.perf_counter() - t0, 1)})
             if show:
                 print(json.dumps(log[-1]), flush=True)
+    return log
+
+
+WARMUP_VERSION = "1"  # bump when copy_warmup changes what it computes
+
+
+def warmup_key(cfg: WorldConfig, vocab: int) -> str:
+    """What the copy warm-up's weights depend on: the model's shape and init, the vocabulary size,
+    the seed, the warm-up's steps and optimizer settings, and the torch version (kernels)."""
+    t = cfg.train
+    what = {"version": WARMUP_VERSION, "model": asdict(cfg.model), "vocab": vocab, "seed": cfg.seed,
+            "steps": t.copy_warmup_steps, "lr": t.learning_rate, "weight_decay": t.weight_decay,
+            "max_grad_norm": t.max_grad_norm, "torch": torch.__version__}
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def cached_copy_warmup(model, cfg: WorldConfig, vocab: int, device, show: bool) -> list[dict]:
+    """copy_warmup, or its weights and log from train.warmup_cache when a run with the same
+    warmup_key made them (the warm-up is a pure function of that key: it never sees the corpus).
+    Weights in safetensors, the log in JSON; written atomically."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_model, save_model
+
+    cache = cfg.train.warmup_cache
+    if not cache:
+        return copy_warmup(model, cfg, vocab, device, show)
+    folder = Path(cache).expanduser()
+    key = warmup_key(cfg, vocab)
+    weights, log_file = folder / f"{key}.safetensors", folder / f"{key}.json"
+    if weights.is_file() and log_file.is_file():
+        try:
+            load_model(model, weights, device=str(device))
+            log = json.loads(log_file.read_text())
+            if show:
+                print(f"copy warm-up read from {weights} (final copy accuracy {log[-1]['copy']})", flush=True)
+            return [{**entry, "cached": True} for entry in log]
+        except (OSError, ValueError, RuntimeError, KeyError, IndexError, SafetensorError) as e:
+            print(f"warning: cached copy warm-up {weights} unreadable ({e}); computing it again", flush=True)
+    log = copy_warmup(model, cfg, vocab, device, show)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f"{key}.{os.getpid()}.tmp"
+        save_model(model, str(tmp))
+        tmp.replace(weights)
+        tmp.write_text(json.dumps(log))
+        tmp.replace(log_file)
+    except OSError as e:
+        print(f"warning: could not cache the copy warm-up in {folder} ({e})", flush=True)
     return log
 
 
@@ -435,14 +520,12 @@ def _train(cfg: WorldConfig, folder: Path, acc, resume: bool, show: bool, stop_a
                             betas=(0.9, 0.95), fused=acc.device.type in ("cpu", "cuda"))
     p = Progress()
     if not resume and t.copy_warmup_steps:  # a resumed run's checkpoint already holds it
-        p.log += copy_warmup(model.to(acc.device), cfg, len(tok), acc.device, show and acc.is_main_process)
+        p.log += cached_copy_warmup(model.to(acc.device), cfg, len(tok), acc.device, show and acc.is_main_process)
         if acc.is_main_process:
             with open(folder / "log.jsonl", "a") as f:
                 f.writelines(json.dumps(entry) + "\n" for entry in p.log)
     if resume:
-        state = load_checkpoint(folder)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
+        state = load_checkpoint(folder, model, opt)
         p = Progress(state["step"], state["tokens"], state["seconds"], state["log"])
     model, opt = acc.prepare(model, opt)
     model.train()
