@@ -15,6 +15,8 @@ scores are compared with the shared-prefix scores of the same requests.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import random
 import resource
 import time
@@ -154,34 +156,47 @@ def bench_world(steps: int = 6, preset: str = "world") -> list[Figure]:
 
 
 def _bench_world(cfg, steps: int) -> list[Figure]:
-    from iclft.world.pretrain import Stream, _batch, build_model, weighted_loss
+    """The preset's batching, then the same rows with each episode its own sequence
+    (train.split_episodes), from the same initial weights."""
+    from iclft.world.pretrain import Stream, build_model, step_batches, weighted_loss
     from iclft.world.tokenizer import train_tokenizer
 
     stream = Stream(cfg)
     stream.tokenizer = train_tokenizer((stream.episode(i).text for i in range(200)), cfg.model.vocab_size)
-    model = build_model(cfg, stream.tokenizer).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, fused=True)
-    tokens, t0 = 0, 0.0
-    for step in range(steps + 1):
-        if step == 1:
-            tokens, t0 = 0, time.perf_counter()
-        rows = [stream.row(step * cfg.train.batch_size + b) for b in range(cfg.train.batch_size)]
-        batch = _batch(rows, stream.tokenizer.pad_token_id, cfg.train.other_weight, cfg.train.isolate_episodes)
-        weighted_loss(model, batch).backward()
-        opt.step()
-        opt.zero_grad()
-        tokens += sum(len(r.ids) for r in rows)
-    seconds = time.perf_counter() - t0
+    rows = [[stream.row(step * cfg.train.batch_size + b) for b in range(cfg.train.batch_size)]
+            for step in range(steps + 1)]
+
+    def timed(split: bool) -> tuple[int, float]:
+        run = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, split_episodes=split))
+        model = build_model(run, stream.tokenizer).train()
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-3, fused=True)
+        tokens, t0 = 0, 0.0
+        for step, step_rows in enumerate(rows):
+            if step == 1:
+                tokens, t0 = 0, time.perf_counter()
+            weighted_loss(model, step_batches(step_rows, stream.tokenizer.pad_token_id, run)).backward()
+            opt.step()
+            opt.zero_grad()
+            tokens += sum(len(r.ids) for r in step_rows)
+        return tokens, time.perf_counter() - t0
+
+    tokens, seconds = timed(cfg.train.split_episodes)
+    split_tokens, split_seconds = timed(True)
+    model = build_model(cfg, stream.tokenizer)
     flops = training_flops_per_token(model, cfg.corpus.max_tokens) * tokens / seconds
     peak = matmul_flops_per_second()
     n = sum(p.numel() for p in model.parameters())
+    how = "episodes split" if cfg.train.split_episodes else \
+        ("episodes isolated" if cfg.train.isolate_episodes else "episodes attending across")
     return [
         Figure("world_tokens_per_second", tokens / seconds,
                f"{tokens} tokens in {seconds:.1f} s, {steps} steps of {cfg.train.batch_size} rows of up to "
-               f"{cfg.corpus.max_tokens} tokens, {n / 1e6:.2f}M parameters, {torch.get_num_threads()} threads"
-               + (", episodes isolated" if cfg.train.isolate_episodes else "")),
+               f"{cfg.corpus.max_tokens} tokens, {n / 1e6:.2f}M parameters, {torch.get_num_threads()} threads, {how}"),
         Figure("world_mfu", flops / peak,
                f"{flops / 1e9:.2f} GFLOP/s of model FLOPs vs {peak / 1e9:.1f} GFLOP/s measured matmul rate"),
+        Figure("world_split_episodes_speedup", (split_tokens / split_seconds) / (tokens / seconds),
+               f"train.split_episodes=true on the same rows: {split_tokens / split_seconds:.0f} tokens/s "
+               f"against {tokens / seconds:.0f} ({how})"),
     ]
 
 

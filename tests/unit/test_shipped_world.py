@@ -19,7 +19,9 @@ def test_shipped_files_match_their_sums_and_the_card_names_command_and_hash():
 
 
 def test_shipped_model_was_made_by_the_world_preset_and_logged_its_heldout_curve():
-    assert (SHIPPED_WORLD / "world.yaml").read_text() == dump(load_world_config(preset="world"))
+    # settings added since default to what the shipped run did, so the resolved configs are equal
+    shipped = load_world_config(str(SHIPPED_WORLD / "world.yaml"))
+    assert dump(shipped) == dump(load_world_config(preset="world"))
     facts = json.loads((SHIPPED_WORLD / "world.json").read_text())
     assert facts["steps"] == load_world_config(preset="world").train.steps
     curve = [e for e in facts["log"] if "heldout" in e]

@@ -149,6 +149,41 @@ def test_bench_reports_world_pretraining_throughput():
     figures = {f.name: f for f in bench_world(steps=1, preset="tiny")}
     assert figures["world_tokens_per_second"].value > 0
     assert 0 < figures["world_mfu"].value < 1
+    assert figures["world_split_episodes_speedup"].value > 0
+
+
+def test_split_episodes_compute_the_isolated_rows_loss_less_the_cross_episode_terms(tiny_world, tmp_path):
+    """Each episode on its own sequence gives the loss of isolated packed rows once the terms that
+    predict an episode's first token from the episode before it are dropped; groups keep within the
+    slot budget; training with it runs, and a run with it differs from one without."""
+    from iclft.world.pretrain import _batch, build_model, episodes_of, split_batches, weighted_loss
+    from iclft.world.tokenizer import train_tokenizer
+
+    cfg = load_world_config(preset="tiny", overrides=["corpus.max_tokens=512", "corpus.max_size=0.3"])
+    stream = Stream(cfg)
+    stream.tokenizer = train_tokenizer((stream.episode(i).text for i in range(50)), cfg.model.vocab_size)
+    rows = [stream.row(b) for b in range(3)]
+    episodes = episodes_of(rows)
+    assert len(episodes) > len(rows) and sum(len(e.ids) for e in episodes) == sum(len(r.ids) for r in rows)
+    assert all(e.positions == list(range(len(e.ids))) for e in episodes)
+    pad = stream.tokenizer.pad_token_id
+    groups = split_batches(rows, pad, 0.1, 512)
+    assert all(g["input_ids"].numel() <= 512 or len(g["input_ids"]) == 1 for g in groups)
+    assert sum(int((g["weights"] > 0).sum()) for g in groups) == sum(len(e.ids) for e in episodes)
+    model = build_model(cfg, stream.tokenizer).eval()
+    isolated = _batch(rows, pad, 0.1, isolate=True)
+    # predicting ids[t] at a later episode's start: a term only the packed rows have
+    starts = isolated["position_ids"] == 0
+    starts[:, 0] = False
+    isolated["weights"][starts] = 0.0
+    with torch.no_grad():
+        assert torch.allclose(weighted_loss(model, groups), weighted_loss(model, isolated), atol=1e-5)
+    from safetensors.torch import load_file
+
+    folder = pretrain(load_world_config(preset="tiny", overrides=[*TINY, "train.split_episodes=true"]),
+                      out=str(tmp_path / "split"), progress=False)
+    a, b = load_file(tiny_world / "model.safetensors"), load_file(folder / "model.safetensors")
+    assert a.keys() == b.keys() and not all(torch.equal(a[k], b[k]) for k in a)
 
 
 def test_answer_tokens_are_marked_and_weighted():

@@ -67,6 +67,12 @@ class TrainConfig:
     # Each packed episode attends only to itself, from position 0 (position ids restart; transformers
     # masks across them), rather than to the episodes packed before it in its row.
     isolate_episodes: bool = False
+    # Each packed episode computed as its own sequence (episodes grouped by length, padded at the
+    # end) rather than rows with a block-diagonal mask: isolated as above, and faster (README,
+    # `iclft bench --only world`), with one loss term less per episode (its first token, predicted
+    # from the end of an unrelated episode). Off in the `world` preset, which reproduces the
+    # shipped weights.
+    split_episodes: bool = False
     # Steps of copying random token sequences shown twice (benchmarks/copy_probe.py) before the
     # corpus, to grow an induction head first (0: none). Not counted in `steps` or the time limit.
     copy_warmup_steps: int = 0
