@@ -181,9 +181,24 @@ def _merge(base: dict, key: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last one
+    silently, so a section written twice would lose the first)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} given twice",
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_yaml(text: str, source: str) -> dict:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -215,7 +230,11 @@ def compose(cls, package: str, path: str | None = None, preset: str | None = Non
         p = Path(path)
         if not p.is_file():
             raise IclftError(f"{path}: config file not found")
-        data = parse_yaml(p.read_text(encoding="utf-8"), path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise IclftError(f"{path}: not UTF-8 text (byte {e.start}); a config is a UTF-8 YAML file") from None
+        data = parse_yaml(text, path)
     for ov in overrides:
         if "=" not in ov:
             raise IclftError(f"override {ov!r} must look like key=value (for example {example})")

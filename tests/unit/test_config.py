@@ -52,3 +52,28 @@ def test_missing_config_file_and_unknown_preset():
         load_config("/nonexistent/study.yaml")
     with pytest.raises(IclftError, match="unknown preset 'quik'"):
         load_config(preset="quik")
+
+
+def test_a_key_given_twice_or_a_file_not_in_utf8_is_one_line_exit_2(tmp_path, capsys):
+    """PyYAML keeps the last of two equal keys, so a section written twice lost the first without a
+    word; a config in another encoding raised a traceback. Both are now one line and exit 2, and
+    the run writes nothing."""
+    from iclft.cli import main
+
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("name: x\nfinetune: {epochs: 2}\nmodel: {name: smollm2-135m}\nfinetune: {learning_rate: 1.0e-3}\n")
+    with pytest.raises(IclftError, match=r"twice.yaml: line 4 malformed YAML \(key 'finetune' given twice\)"):
+        load_config(str(twice))
+    nested = tmp_path / "nested.yaml"
+    nested.write_text("finetune:\n  epochs: 2\n  epochs: 3\n")
+    with pytest.raises(IclftError, match="key 'epochs' given twice"):
+        load_config(str(nested))
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("name: caf\u00e9\n".encode("latin-1"))
+    out = tmp_path / "runs"
+    for path in (twice, latin):
+        assert main(["run", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(e.startswith("iclft: error: ") for e in err)
+    assert "latin.yaml: not UTF-8 text" in err[1]
+    assert not out.exists()
