@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import typing
 from dataclasses import dataclass, field
 from importlib import resources
@@ -285,8 +286,11 @@ def validate(cfg: StudyConfig) -> None:
                         ("scoring.batch_size", cfg.scoring.batch_size)):
         if value < 1:
             raise IclftError(f"{name} must be at least 1, got {value}")
-    if not ft.learning_rate > 0:
-        raise IclftError(f"finetune.learning_rate must be positive, got {ft.learning_rate}")
+    for name, value in (("finetune.learning_rate", ft.learning_rate), ("finetune.max_grad_norm", ft.max_grad_norm)):
+        if not (math.isfinite(value) and value > 0):
+            raise IclftError(f"{name} must be a positive finite number, got {value}")
+    if not (math.isfinite(ft.weight_decay) and ft.weight_decay >= 0):
+        raise IclftError(f"finetune.weight_decay must be a finite number, 0 or more, got {ft.weight_decay}")
     if not 0 <= ft.warmup_ratio < 1:
         raise IclftError(f"finetune.warmup_ratio must be in [0, 1), got {ft.warmup_ratio}")
     _validate_finetune_extras(ft)
@@ -318,7 +322,7 @@ def _validate_augment(aug: AugmentConfig) -> None:
     for key in ("local_prompt", "global_prompt"):
         if getattr(aug, key) not in prompt_names():
             raise IclftError(f"augment.{key}: unknown prompt {getattr(aug, key)!r}; known: {', '.join(prompt_names())}")
-    if aug.temperature < 0:
+    if not (math.isfinite(aug.temperature) and aug.temperature >= 0):
         raise IclftError(f"augment.temperature must be 0 (greedy) or more, got {aug.temperature}")
     if not 0 < aug.top_p <= 1:
         raise IclftError(f"augment.top_p must be in (0, 1], got {aug.top_p}")

@@ -32,7 +32,12 @@ def test_datasets_may_be_given_by_name(tmp_path):
     (["datasets=[nonsense_set]"], "unknown dataset 'nonsense_set'"),
     (["datasets=[{name: simple_reversal, params: {n_fact: 3}}]"], "no parameter 'n_fact'"),
     (["icl.chat_template=maybe"], "chat_template must be auto, on or off"),
-    (["finetune.learning_rate=-1"], "must be positive"),
+    (["finetune.learning_rate=-1"], "must be a positive finite number"),
+    (["finetune.learning_rate=.inf"], "finetune.learning_rate must be a positive finite number, got inf"),
+    (["finetune.learning_rate=.nan"], "finetune.learning_rate must be a positive finite number, got nan"),
+    (["finetune.max_grad_norm=-1"], "finetune.max_grad_norm must be a positive finite number"),
+    (["finetune.weight_decay=.inf"], "finetune.weight_decay must be a finite number"),
+    (["augment.temperature=.nan"], "augment.temperature must be 0"),
     (["epochs"], "must look like key=value"),
 ])
 def test_bad_configs_are_one_line_errors(overrides, message):

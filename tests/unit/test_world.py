@@ -239,6 +239,12 @@ def test_copy_warmup_runs_before_the_corpus_and_is_logged(tmp_path):
     assert "heldout" in lines[-1]
     with pytest.raises(IclftError, match="must be non-negative"):
         load_world_config(preset="tiny", overrides=["train.copy_warmup_steps=-1"])
+    for bad, message in (("train.learning_rate=.inf", "train.learning_rate must be a positive finite number"),
+                         ("train.max_grad_norm=-1", "train.max_grad_norm must be a positive finite number"),
+                         ("model.initializer_range=.nan", "model.initializer_range must be a positive finite"),
+                         ("train.weight_decay=.inf", "train.weight_decay must be a finite number")):
+        with pytest.raises(IclftError, match=message):
+            load_world_config(preset="tiny", overrides=[bad])
 
 
 def test_isolated_episodes_see_only_themselves_from_position_zero():

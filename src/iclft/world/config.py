@@ -6,6 +6,7 @@ dotted overrides, through the same machinery as study configs (iclft.config).
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 import yaml
@@ -134,8 +135,14 @@ def validate(cfg: WorldConfig) -> None:
         raise IclftError(f"corpus.max_size must be in (0, 1], got {c.max_size}")
     if not 0 < t.other_weight <= 1:
         raise IclftError(f"train.other_weight must be in (0, 1], got {t.other_weight}")
-    if not t.learning_rate > 0 or not 0 <= t.min_lr_ratio <= 1:
-        raise IclftError("train.learning_rate must be positive and train.min_lr_ratio in [0, 1]")
+    for name, value in (("train.learning_rate", t.learning_rate), ("train.max_grad_norm", t.max_grad_norm),
+                        ("model.initializer_range", m.initializer_range)):
+        if not (math.isfinite(value) and value > 0):
+            raise IclftError(f"{name} must be a positive finite number, got {value}")
+    if not (math.isfinite(t.weight_decay) and t.weight_decay >= 0):
+        raise IclftError(f"train.weight_decay must be a finite number, 0 or more, got {t.weight_decay}")
+    if not 0 <= t.min_lr_ratio <= 1:
+        raise IclftError(f"train.min_lr_ratio must be in [0, 1], got {t.min_lr_ratio}")
 
 
 def dump(cfg: WorldConfig) -> str:
