@@ -65,3 +65,26 @@ def test_models_that_expect_bos_get_it_at_the_start_of_every_sequence(tiny_model
     [on_prefix] = tiny_model.loglikelihood([("Records show that", " femp are older")], prefix=prefix)
     ids = [bos] + tiny_model.encode(prefix) + ctx + cont
     assert math.isclose(on_prefix.logprob, _logprob_by_hand(tiny_model, ids, len(cont)), abs_tol=1e-4)
+
+
+def test_an_unknown_model_name_is_one_line_at_once_without_hub_retries(monkeypatch, tmp_path, capsys):
+    """A name that is no built-in, path or cached Hub id, with the Hub unreachable (HF_HUB_OFFLINE,
+    or an endpoint nothing listens on), says what model.name accepts, with a did-you-mean, before
+    any run folder exists; transformers would have retried the download for about a minute."""
+    from iclft.cli import main
+    from iclft.models.registry import resolve
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # an empty Hub cache
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(IclftError, match=r"unknown model 'smolm2' \(did you mean 'smollm2-135m'\?\): "
+                                         r"model.name takes a built-in name .*HF_HUB_OFFLINE is set"):
+        resolve("smolm2")
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # the discard port: refused at once
+    with pytest.raises(IclftError, match=r"unknown model 'someone/no-such-model': .*127.0.0.1 cannot be reached"):
+        resolve("someone/no-such-model")
+    out = tmp_path / "run"
+    assert main(["run", "--preset", "quick", "model.name=smolm2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("iclft: error: unknown model 'smolm2'")
+    assert not out.exists() and not list(tmp_path.glob("run*"))

@@ -9,9 +9,13 @@ Resolution order for `name`:
 """
 from __future__ import annotations
 
+import difflib
 import importlib.util
+import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 from iclft import IclftError
 
@@ -82,4 +86,35 @@ def resolve(name: str) -> ModelSource:
         return ModelSource(str(p), str(p))
     if name.startswith((".", "/", "~")) or name.count("/") > 1:
         raise IclftError(f"{name}: model path not found")
+    return _hub(name)
+
+
+def _hub(name: str) -> ModelSource:
+    """A Hub id: fine when its files are in the local cache or the Hub can be reached; otherwise one
+    error now, naming what model.name accepts, instead of a minute of download retries."""
+    from huggingface_hub import try_to_load_from_cache
+
+    if isinstance(try_to_load_from_cache(name, "config.json"), str):
+        return ModelSource(name, name)
+    why = _hub_unreachable()
+    if why:
+        close = difflib.get_close_matches(name, list(BUILTIN), n=1, cutoff=0.5)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise IclftError(f"unknown model {name!r}{hint}: model.name takes a built-in name "
+                         f"({', '.join(BUILTIN)}), a Hugging Face model folder, a .gguf file, or a Hub id "
+                         f"(owner/name) in the local cache or downloadable; {why}")
     return ModelSource(name, name)
+
+
+def _hub_unreachable() -> str:
+    """Why the Hub cannot be asked for files ('' when it can): HF_HUB_OFFLINE, or no connection to
+    HF_ENDPOINT's host within 3 seconds."""
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        return "HF_HUB_OFFLINE is set"
+    url = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host, port = url.hostname or "huggingface.co", url.port or (80 if url.scheme == "http" else 443)
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+    except OSError as e:
+        return f"{host} cannot be reached from here ({e.strerror or e})"
+    return ""
