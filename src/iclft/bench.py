@@ -166,7 +166,7 @@ def _bench_world(cfg, steps: int) -> list[Figure]:
     rows = [[stream.row(step * cfg.train.batch_size + b) for b in range(cfg.train.batch_size)]
             for step in range(steps + 1)]
 
-    def timed(split: bool) -> tuple[int, float]:
+    def timed(split: bool) -> tuple[int, float, torch.nn.Module]:
         run = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, split_episodes=split))
         model = build_model(run, stream.tokenizer).train()
         opt = torch.optim.AdamW(model.parameters(), lr=1e-3, fused=True)
@@ -178,11 +178,10 @@ def _bench_world(cfg, steps: int) -> list[Figure]:
             opt.step()
             opt.zero_grad()
             tokens += sum(len(r.ids) for r in step_rows)
-        return tokens, time.perf_counter() - t0
+        return tokens, time.perf_counter() - t0, model
 
-    tokens, seconds = timed(cfg.train.split_episodes)
-    split_tokens, split_seconds = timed(True)
-    model = build_model(cfg, stream.tokenizer)
+    tokens, seconds, model = timed(cfg.train.split_episodes)
+    split_tokens, split_seconds, _ = timed(True)
     flops = training_flops_per_token(model, cfg.corpus.max_tokens) * tokens / seconds
     peak = matmul_flops_per_second()
     n = sum(p.numel() for p in model.parameters())

@@ -311,7 +311,7 @@ def test_checkpoints_hold_no_pickle_and_resume_refuses_damage(tmp_path):
     out = tmp_path / "run"
     pretrain(cfg, out=str(out), progress=False, stop_at=2)
     ck = out / "checkpoint"
-    assert sorted(p.name for p in ck.iterdir()) == ["model.safetensors", "optimizer.safetensors", "state.json"]
+    assert sorted(p.name for p in ck.iterdir()) == ["model-2.safetensors", "optimizer-2.safetensors", "state.json"]
     marker = tmp_path / "pwned"
 
     class Payload:
@@ -322,10 +322,42 @@ def test_checkpoints_hold_no_pickle_and_resume_refuses_damage(tmp_path):
     pretrain(cfg, out=str(out), resume=True, progress=False)
     assert not marker.exists() and (out / "model.safetensors").is_file()
 
-    (ck / "optimizer.safetensors").write_bytes(b"not a safetensors file")
+    assert sorted(p.name for p in ck.iterdir()) == ["model-4.safetensors", "optimizer-4.safetensors",
+                                                    "state.json", "state.pt"]  # step 2's files removed
+    (ck / "optimizer-4.safetensors").write_bytes(b"not a safetensors file")
     with pytest.raises(IclftError, match="damaged checkpoint"):
         pretrain(cfg, out=str(out), resume=True, progress=False)
     empty = tmp_path / "empty"
     with pytest.raises(IclftError, match="no checkpoint to resume from"):
         pretrain(cfg, out=str(empty), resume=True, progress=False)
     assert not empty.exists()  # refused before the tokenizer or any file was made
+
+
+def test_a_checkpoint_interrupted_while_saving_leaves_the_previous_one_whole(tmp_path, monkeypatch):
+    """Killed after the new weights were written but before state.json: the folder still resumes
+    from the previous step's weights and optimizer, which state.json names."""
+    import safetensors.torch
+
+    cfg = load_world_config(preset="tiny", overrides=TINY)
+    out = tmp_path / "run"
+    pretrain(cfg, out=str(out), progress=False, stop_at=2)
+
+    save_file = safetensors.torch.save_file
+
+    def dies_on_the_optimizer(tensors, filename, *args, **kwargs):
+        if "optimizer" in str(filename):
+            raise KeyboardInterrupt
+        return save_file(tensors, filename, *args, **kwargs)
+
+    monkeypatch.setattr(safetensors.torch, "save_file", dies_on_the_optimizer)  # after the weights
+    with pytest.raises(KeyboardInterrupt):
+        pretrain(cfg, out=str(out), resume=True, progress=False)
+    monkeypatch.undo()
+    ck = out / "checkpoint"
+    assert json.loads((ck / "state.json").read_text())["step"] == 2 and (ck / "model-4.safetensors").exists()
+    resumed = pretrain(cfg, out=str(out), resume=True, progress=False)
+    from safetensors.torch import load_file
+
+    fresh = pretrain(cfg, out=str(tmp_path / "whole"), progress=False)
+    a, b = load_file(resumed / "model.safetensors"), load_file(fresh / "model.safetensors")
+    assert all(torch.equal(a[k], b[k]) for k in a)

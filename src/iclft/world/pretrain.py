@@ -204,13 +204,14 @@ def weighted_loss(model, batch: dict[str, torch.Tensor] | list[dict[str, torch.T
 GROUP_SLOTS = 512
 
 
-def step_batches(rows: list[Tokens], pad_id: int, cfg: WorldConfig) -> dict[str, torch.Tensor] | list[dict[str, torch.Tensor]]:
-    """What one optimizer step computes on: the padded rows, or with train.split_episodes their
-    episodes in groups of at most GROUP_SLOTS token slots (an episode longer than that alone)."""
+def step_batches(rows: list[Tokens], pad_id: int, cfg: WorldConfig) -> list[dict[str, torch.Tensor]]:
+    """The batches one optimizer step computes on: the padded rows as one batch, or with
+    train.split_episodes their episodes in groups of at most GROUP_SLOTS token slots (an episode
+    longer than that alone)."""
     t = cfg.train
     if t.split_episodes:
         return split_batches(rows, pad_id, t.other_weight, GROUP_SLOTS)
-    return _batch(rows, pad_id, t.other_weight, t.isolate_episodes)
+    return [_batch(rows, pad_id, t.other_weight, t.isolate_episodes)]
 
 
 def lr_at(step: int, cfg: WorldConfig) -> float:
@@ -278,8 +279,9 @@ def copy_accuracy(model, stream: Stream, n: int = 16) -> float:
 
 def save_checkpoint(folder: Path, model, opt, progress: dict) -> None:
     """Weights and optimizer tensors in safetensors, `progress` (step, tokens, seconds, log) and the
-    optimizer's plain settings in JSON: nothing a resume reads can run code. Each file is written
-    atomically, progress last, so a checkpoint is whole when state.json names its step."""
+    optimizer's plain settings in JSON: nothing a resume reads can run code. The tensor files are
+    named by step and written first; state.json, written atomically last, names them, and only then
+    are the previous step's files removed: an interruption at any point leaves a whole checkpoint."""
     from safetensors.torch import save_file, save_model
 
     ck = folder / "checkpoint"
@@ -293,13 +295,17 @@ def save_checkpoint(folder: Path, model, opt, progress: dict) -> None:
                 tensors[key] = value.detach().cpu().contiguous()
             else:
                 slots[key] = value
-    for name, write in (("model.safetensors", lambda t: save_model(model, str(t))),
-                        ("optimizer.safetensors", lambda t: save_file(tensors, str(t))),
-                        ("state.json", lambda t: t.write_text(json.dumps(
-                            {**progress, "optimizer_param_groups": state["param_groups"], "optimizer_slots": slots})))):
+    files = {"model": f"model-{progress['step']}.safetensors", "optimizer": f"optimizer-{progress['step']}.safetensors"}
+    meta = {**progress, "files": files, "optimizer_param_groups": state["param_groups"], "optimizer_slots": slots}
+    for name, write in ((files["model"], lambda t: save_model(model, str(t))),
+                        (files["optimizer"], lambda t: save_file(tensors, str(t))),
+                        ("state.json", lambda t: t.write_text(json.dumps(meta)))):
         tmp = ck / f"{name}.tmp"
         write(tmp)
         tmp.replace(ck / name)
+    for old in ck.glob("*.safetensors"):
+        if old.name not in files.values():
+            old.unlink()
 
 
 def load_checkpoint(folder: Path, model, opt) -> dict:
@@ -313,8 +319,9 @@ def load_checkpoint(folder: Path, model, opt) -> dict:
         raise IclftError(f"{folder}: no checkpoint to resume from (checkpoint/state.json)")
     try:
         state = json.loads((ck / "state.json").read_text())
-        load_model(model, str(ck / "model.safetensors"))
-        tensors = load_file(str(ck / "optimizer.safetensors"))
+        files = state.pop("files")
+        load_model(model, str(ck / files["model"]))
+        tensors = load_file(str(ck / files["optimizer"]))
         per_param: dict[int, dict] = {}
         for key, value in [*tensors.items(), *state.pop("optimizer_slots").items()]:
             index, name = key.split(".", 1)
@@ -589,9 +596,7 @@ def _train(cfg: WorldConfig, folder: Path, acc, resume: bool, show: bool, stop_a
     for step in range(p.step, t.steps):
         first = step * per_step + acc.process_index * t.batch_size
         rows = [stream.row(b) for b in range(first, first + t.batch_size)]
-        batch = step_batches(rows, tok.pad_token_id, cfg)
-        batch = [{k: v.to(acc.device) for k, v in b.items()} for b in batch] if isinstance(batch, list) \
-            else {k: v.to(acc.device) for k, v in batch.items()}
+        batch = [{k: v.to(acc.device) for k, v in b.items()} for b in step_batches(rows, tok.pad_token_id, cfg)]
         losses.append(train_step(model, opt, acc, batch, lr_at(step, cfg), t.max_grad_norm))
         p.step, p.tokens = step + 1, p.tokens + sum(len(r.ids) for r in rows) * acc.num_processes
         p.seconds = time.perf_counter() - t0
