@@ -395,11 +395,12 @@ class Progress:
 
 @contextmanager
 def cpu_threads(n: int):
-    """torch's CPU threads set to `n` inside the block (0: left as they are), restored after it, so
-    the rest of the process keeps its own setting."""
+    """torch's CPU threads set to `n` inside the block (0: as many as now), restored after it, so
+    the rest of the process keeps its own setting. Set even when unchanged: with two or more threads,
+    the first training in a process that never called set_num_threads ended 1e-8 away from every later
+    one (measured), so runs in one process (an interrupted run and its resume) would not agree."""
     before = torch.get_num_threads()
-    if n:
-        torch.set_num_threads(n)
+    torch.set_num_threads(n or before)
     try:
         yield
     finally:
