@@ -255,8 +255,10 @@ def validate(cfg: StudyConfig) -> None:
     """Checks that need more than types; dataset names are checked when they are generated."""
     import importlib
 
-    from iclft.data import GENERATORS, generator_params
+    from iclft.data import GENERATORS, check_params
 
+    if not cfg.conditions:
+        raise IclftError(f"the config names no condition; known: {', '.join(CONDITIONS)}")
     for c in cfg.conditions:
         if c not in CONDITIONS:
             raise IclftError(f"unknown condition {c!r}; known: {', '.join(CONDITIONS)}")
@@ -267,10 +269,7 @@ def validate(cfg: StudyConfig) -> None:
     for d in cfg.datasets:
         if d.limit < 0:
             raise IclftError(f"dataset {d.name!r}: limit must be 0 (all items) or more, got {d.limit}")
-        known = generator_params(d.name)
-        for k in d.params:
-            if k not in known:
-                raise IclftError(f"dataset {d.name!r} has no parameter {k!r}; known: {', '.join(known)}")
+        check_params(d.name, d.params)  # names, types and sizes, before any work
         if "finetune_aug_oracle" in cfg.conditions and \
                 not hasattr(importlib.import_module(GENERATORS[d.name]), "oracle_statements"):
             raise IclftError(f"finetune_aug_oracle: dataset {d.name!r} has no oracle statements; "

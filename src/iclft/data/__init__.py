@@ -33,10 +33,39 @@ def generator_params(name: str) -> dict[str, Any]:
     return {k: p.default for k, p in sig.parameters.items() if k != "seed"}
 
 
-def generate(name: str, seed: int = 0, **params: Any) -> Dataset:
-    """Generate dataset `name`; unknown names and unknown parameters are errors."""
+# The types a generator's annotation (a string: the modules use postponed annotations) accepts.
+_TYPES = {"int": "an integer", "str": "a string", "Path": "a string", "None": "null", "float": "a number"}
+
+
+def _accepts(annotation: str, value: Any) -> bool:
+    names = [t.strip() for t in annotation.split("|")]
+    return (("None" in names and value is None) or ("int" in names and type(value) is int)
+            or (("str" in names or "Path" in names) and isinstance(value, str))
+            or ("float" in names and type(value) in (int, float)))
+
+
+def check_params(name: str, params: dict[str, Any]) -> None:
+    """Before any work: every parameter known, of its default's type (an integer where the default
+    is one), and at most the generator's largest accepted size (its module's LIMITS), so that a
+    mistyped or enormous value is one line at once, never a traceback or memory growing unbounded."""
     known = generator_params(name)
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise IclftError(f"dataset {name!r} has no parameter {unknown[0]!r}; known: {', '.join(sorted(known))}")
+    limits = getattr(importlib.import_module(GENERATORS[name]), "LIMITS", {})
+    annotations = {k: p.annotation for k, p in inspect.signature(_generator(name)).parameters.items()}
+    for key, value in params.items():
+        kinds = str(annotations[key])
+        if not _accepts(kinds, value):
+            wanted = " or ".join(dict.fromkeys(_TYPES.get(t.strip(), t.strip()) for t in kinds.split("|")))
+            raise IclftError(f"{name}: {key} must be {wanted}, got {value!r}")
+        if key in limits and value > limits[key]:
+            raise IclftError(f"{name}: {key}={value} is more than the largest accepted, {limits[key]}")
+
+
+def generate(name: str, seed: int = 0, **params: Any) -> Dataset:
+    """Generate dataset `name`; unknown names and parameters, wrong types and sizes are errors."""
+    if type(seed) is not int:
+        raise IclftError(f"seed must be an integer, got {seed!r}")
+    check_params(name, params)
     return _generator(name)(seed=seed, **params)

@@ -57,6 +57,7 @@ from iclft.data.schema import Dataset, Document, TestItem
 from iclft.data.words import nonsense_words
 
 VERSION = "1"
+LIMITS = {"n_operators": 30, "n_train": 100_000, "n_test": 100_000}
 MULTIPLES = range(1, 10)  # k in "kx"
 CONSTANTS = range(2, 6)   # c(f) in each operator rule
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from iclft import IclftError
-from iclft.data.schema import Dataset, Document, TestItem
+from iclft.data.schema import Dataset, Document, TestItem, read_utf8
 
 VERSION = "1"
 HUB_ID = "lberglund/reversal_curse"
@@ -95,8 +95,8 @@ def read_records(path: Path) -> list[Record]:
     """One Record per non-empty line; any malformed line is an IclftError naming file and line."""
     if not path.is_file():
         raise IclftError(f"{path}: file not found (expected Berglund et al.'s {path.name})")
-    with path.open(encoding="utf-8") as f:
-        return [_parse_line(path, n, line) for n, line in enumerate(f, 1) if line.strip()]
+    lines = read_utf8(path, "reversal-curse data file").split("\n")
+    return [_parse_line(path, n, line) for n, line in enumerate(lines, 1) if line.strip()]
 
 
 def _sha256(path: Path) -> str:
@@ -245,9 +245,13 @@ def choose_people(people: dict[str, Person], n_people: int | None, seed: int) ->
         return people
     rng = random.Random(f"reversal_curse-people:{seed}")
     chosen = set()
-    for group in ("p2d", "d2p", "both"):
-        names = sorted(n for n, p in people.items() if p.group == group)
-        chosen.update(rng.sample(names, min(n_people, len(names))))
+    groups = {g: sorted(n for n, p in people.items() if p.group == g) for g in ("p2d", "d2p", "both")}
+    fewest = min(len(names) for names in groups.values())
+    if n_people > fewest:  # a silent "everyone" would report a sample that was never drawn
+        raise IclftError(f"reversal_curse: n_people={n_people} is more than the largest accepted, {fewest} "
+                         f"(the people in the smallest group; null keeps everyone)")
+    for names in groups.values():
+        chosen.update(rng.sample(names, n_people))
     return {n: p for n, p in people.items() if n in chosen}
 
 

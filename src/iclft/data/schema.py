@@ -84,6 +84,16 @@ def _dumps(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False, sort_keys=True)
 
 
+def read_utf8(path: str | Path, what: str = "file") -> str:
+    """The text of `path`; a file that cannot be read or is not UTF-8 is one IclftError naming it."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise IclftError(f"{path}: not UTF-8 text (byte {e.start}); a {what} is a UTF-8 file") from None
+    except OSError as e:
+        raise IclftError(f"{path}: cannot read the {what} ({e.strerror})") from None
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write a file so that a reader sees either the old content or the whole new content."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,14 +118,13 @@ def _read_jsonl(path: Path, cls):
     if not path.is_file():
         raise IclftError(f"{path}: file not found")
     out = []
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                out.append(cls(**json.loads(line)))
-            except (json.JSONDecodeError, TypeError) as e:
-                raise IclftError(f"{path}:{lineno}: not a valid {cls.__name__} record ({e})") from None
+    for lineno, line in enumerate(read_utf8(path, "dataset file").split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(cls(**json.loads(line)))
+        except (json.JSONDecodeError, TypeError) as e:
+            raise IclftError(f"{path}:{lineno}: not a valid {cls.__name__} record ({e})") from None
     return tuple(out)
 
 
@@ -123,10 +132,10 @@ def load_dataset(folder: str | Path) -> Dataset:
     folder = Path(folder)
     if not folder.is_dir():
         raise IclftError(f"{folder}: dataset folder not found")
+    if not (folder / "meta.json").is_file():
+        raise IclftError(f"{folder}/meta.json: file not found")
     try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise IclftError(f"{folder}/meta.json: file not found") from None
+        meta = json.loads(read_utf8(folder / "meta.json", "dataset file"))
     except json.JSONDecodeError as e:
         raise IclftError(f"{folder}/meta.json: malformed JSON ({e})") from None
     ds = Dataset(

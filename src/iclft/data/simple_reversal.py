@@ -23,6 +23,7 @@ from iclft.data.sentences import combine
 from iclft.data.words import nonsense_words
 
 VERSION = "1"
+LIMITS = {"n_facts": 4000}  # two nonsense words a fact; the word grammar supplies 9,388
 
 # (form, converse form): "A are <form> than B" is equivalent to "B are <converse> than A".
 FEATURES: tuple[tuple[str, str], ...] = (

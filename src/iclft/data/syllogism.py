@@ -53,6 +53,7 @@ from iclft.data.sentences import combine
 from iclft.data.words import nonsense_words
 
 VERSION = "1"
+LIMITS = {"n_items": 3000}  # three nonsense words an item; the word grammar supplies 9,388
 SEMANTICS = ("boolean: no existential import (terms may be empty); entailment by brute force "
              "over the 256 Venn-region models of three sets")
 QUANTIFIERS = ("All", "Some", "No")

@@ -22,6 +22,7 @@ from typing import NamedTuple
 import yaml
 
 from iclft import IclftError
+from iclft.data.schema import read_utf8
 
 RELATIONS = ("is", "has", "can")  # property relations; category inclusion is the fourth, "isa"
 MIN_PROPERTIES, MAX_PROPERTIES = 1, 6  # per category, as in the paper
@@ -210,8 +211,4 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     if str(path) in packaged_taxonomies():
         name = f"taxonomy_{path}.yaml"
         return _parse(resources.files("iclft.data").joinpath(name).read_text("utf-8"), name)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise IclftError(f"{path}: cannot read the taxonomy ({e.strerror})") from None
-    return _parse(text, str(path))
+    return _parse(read_utf8(path, "taxonomy"), str(path))
