@@ -199,8 +199,23 @@ def _generator_options(extra: list[str], params: list[str]) -> list[str]:
     return left
 
 
+def _warnings_to_stderr() -> None:
+    """Warnings (a damaged file recomputed, a cache that cannot be written) also reach the console,
+    not only run.log."""
+    import logging
+
+    class Console(logging.Handler):
+        def emit(self, record):  # the current sys.stderr, whatever replaced it since
+            print(f"iclft: warning: {record.getMessage()}", file=sys.stderr)
+
+    root = logging.getLogger()
+    if not any(type(h).__name__ == "Console" for h in root.handlers):
+        root.addHandler(Console(logging.WARNING))
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    _warnings_to_stderr()
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if getattr(args, "data_command", None) == "generate":
@@ -220,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except IclftError as e:
         print(f"iclft: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # a path the user named cannot be read or written: disk full, read-only, ...
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"iclft: error: {where}{e.strerror or e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("iclft: interrupted", file=sys.stderr)

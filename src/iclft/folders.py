@@ -1,13 +1,22 @@
 """The life of a result folder (a run, a grid, a shard): written as NAME.partial, renamed when whole.
 
 A folder without the `.partial` suffix is always complete. An interrupted NAME.partial can be
-reopened and finished (`iclft run --resume`); its log file continues.
+reopened and finished (`iclft run --resume`); its log file continues. A fresh run never replaces
+one (its finished cells would be lost): it refuses and points to `--resume`.
+
+A folder has one writer: NAME.partial/.lock, locked with flock(2) for as long as the writer works
+on it and naming the process and host, refuses a second writer at once. The OS drops the lock
+when its process ends, however it ends, so a lock left by a killed run is never in the way; the
+next writer reports the dead one it takes over from.
 """
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
 import os
 import shutil
+import socket
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -17,6 +26,85 @@ from iclft.data.schema import atomic_write_text
 
 log = logging.getLogger("iclft")
 PARTIAL = ".partial"
+LOCK = ".lock"
+_held: dict[Path, int] = {}  # folder -> descriptor of its locked .lock file, for this process
+
+
+def _writer() -> dict:
+    return {"pid": os.getpid(), "host": socket.gethostname(),
+            "since": datetime.now().isoformat(timespec="seconds")}
+
+
+def _describe(text: str) -> str:
+    try:
+        w = json.loads(text)
+        return f"pid {w['pid']} on {w['host']}, since {w['since']}"
+    except (ValueError, KeyError, TypeError):
+        return "a process that left no name"
+
+
+def _busy(folder: Path, holder: str) -> IclftError:
+    return IclftError(f"{folder}: another iclft process is writing it ({holder}); wait for it to end, "
+                      f"or choose another --out")
+
+
+def lock(folder: Path) -> None:
+    """Become `folder`'s one writer until `unlock` (or the end of this process); another live
+    writer is an error naming it."""
+    key = folder.resolve()
+    if key in _held:
+        return
+    path = folder / LOCK
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise IclftError(f"{folder}: cannot create its lock file ({e.strerror})") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        holder = _describe(os.pread(fd, 4096, 0).decode("utf-8", "replace"))
+        os.close(fd)
+        raise _busy(folder, holder) from None
+    before = os.pread(fd, 4096, 0).decode("utf-8", "replace")
+    if before.strip():
+        log.warning("%s: its last writer (%s) ended without finishing; continuing its work", folder,
+                    _describe(before))
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps(_writer()).encode(), 0)
+    _held[key] = fd
+
+
+def unlock(folder: Path) -> None:
+    """Remove the lock file (the folder is whole, or gone) and release the lock."""
+    fd = _held.pop(folder.resolve(), None)
+    if fd is None:
+        return
+    try:
+        (folder / LOCK).unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
+def _live_writer(folder: Path) -> str | None:
+    """Who holds `folder`'s lock now, if anyone does (the lock file is only looked at)."""
+    try:
+        fd = os.open(folder / LOCK, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return None
+    except OSError:
+        return _describe(os.pread(fd, 4096, 0).decode("utf-8", "replace"))
+    finally:
+        os.close(fd)
+
+
+def _moved(old: Path, new: Path) -> None:
+    """`old` was renamed `new`: a lock held on it stays held under the new name."""
+    fd = _held.pop(old.resolve(), None)
+    if fd is not None:
+        _held[new.resolve()] = fd
 
 
 def _one_process() -> None:
@@ -64,12 +152,26 @@ def unfinished(folder: str | Path) -> tuple[Path, Path]:
 
 
 def start_folder(final: Path, config_text: str) -> Path:
-    """A fresh FINAL.partial holding config.yaml (an earlier partial folder of that name is replaced)."""
+    """A fresh FINAL.partial holding config.yaml, locked by this process. An interrupted run's
+    partial folder of that name is never replaced: its finished work would be lost."""
     work = partial_of(final)
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-    atomic_write_text(work / "config.yaml", config_text)
+    try:
+        work.mkdir(parents=True)  # atomic: of two runs started on one name, one gets here
+    except FileExistsError:
+        holder = _live_writer(work)
+        if holder:
+            raise _busy(work, holder) from None
+        if (work / "config.yaml").exists() or not work.is_dir():
+            raise IclftError(f"{work}: an interrupted run is there; finish it with `iclft run --resume "
+                             f"{work}` (its finished cells are kept), or remove it, or choose another --out") from None
+        lock(work)  # a run stopped before it wrote anything: this one takes the empty folder over
+    except OSError as e:
+        raise IclftError(f"{work}: cannot create the run folder ({e.strerror})") from None
+    lock(work)
+    try:
+        atomic_write_text(work / "config.yaml", config_text)
+    except OSError as e:
+        raise IclftError(f"{work}: cannot write to the run folder ({e.strerror})") from None
     return work
 
 
@@ -88,6 +190,11 @@ def complete_folder(work: Path, fill: Callable[[Path], None], fresh: bool) -> Pa
     is an interrupted folder being finished: the writes its interruption cut short are removed
     first, and it is kept whatever happens.
     """
+    final = work.with_name(work.name[:-len(PARTIAL)])
+    lock(work)
+    if final.exists():  # another writer finished it while this one waited to begin
+        unlock(work)
+        raise IclftError(f"{final}: the run is complete already; nothing to resume")
     handler = _add_log_file(work / "run.log")
     try:
         if not fresh:
@@ -98,10 +205,12 @@ def complete_folder(work: Path, fill: Callable[[Path], None], fresh: bool) -> Pa
     except IclftError:
         if fresh:
             shutil.rmtree(work, ignore_errors=True)
+            unlock(work)
         raise
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()
-    final = work.with_name(work.name[:-len(PARTIAL)])
     os.rename(work, final)
+    _moved(work, final)
+    unlock(final)
     return final

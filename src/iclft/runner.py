@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import platform
 import sys
 import time
@@ -191,21 +192,44 @@ class _LazyModel:
 
 
 # ---------------------------------------------------------------- one cell
-def read_cell(work: Path, name: str, with_files: bool = False) -> tuple[str, CellResult] | None:
+class DamagedCell(IclftError):
+    """A cell's files in a run or shard folder that cannot be read back whole."""
+
+
+def read_cell(work: Path, name: str, n_items: int, with_files: bool = False) -> tuple[str, CellResult] | None:
     """(cache key, result) of a cell written into `work` (its items file is written last, atomically),
-    or None when it is not there. `with_files`: read its extra files (augmentations) too."""
+    or None when it is not there. A file that is unreadable, not JSON, or holds other than `n_items`
+    records raises DamagedCell naming it. `with_files`: read its extra files (augmentations) too."""
     items, side = work / "items" / f"{name}.jsonl", work / "cells" / f"{name}.json"
     if not items.is_file() or not side.is_file():
         return None
-    meta = json.loads(side.read_text(encoding="utf-8"))
-    records = [json.loads(line) for line in items.read_text(encoding="utf-8").splitlines()]
-    files = {rel: (work / rel).read_text(encoding="utf-8") for rel in meta.get("files", [])} if with_files else {}
-    return meta["key"], CellResult(records, meta["cost"], meta["notes"], files, meta["model"])
+    path = side
+    try:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+        path = items
+        records = [json.loads(line) for line in items.read_text(encoding="utf-8").splitlines()]
+        files = {}
+        for rel in meta.get("files", []) if with_files else []:
+            path = work / rel
+            files[rel] = path.read_text(encoding="utf-8")
+        path = side
+        result = CellResult(records, meta["cost"], meta["notes"], files, meta["model"])
+        key = meta["key"]
+    except (OSError, ValueError, KeyError, TypeError) as e:  # UnicodeDecodeError is a ValueError
+        raise DamagedCell(f"{path}: damaged ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+    if len(records) != n_items or not all(isinstance(r, dict) for r in records):
+        raise DamagedCell(f"{items}: {len(records)} records where the cell has {n_items} items (a truncated file)")
+    return key, result
 
 
 def _load_finished(work: Path, cell: Cell) -> CellResult | None:
-    """A cell an interrupted run finished, if it was computed from the same inputs."""
-    found = read_cell(work, cell.name)
+    """A cell an interrupted run finished, if it was computed from the same inputs and reads back
+    whole (a damaged one is recomputed, with a warning naming the file)."""
+    try:
+        found = read_cell(work, cell.name, len(cell.dataset.test))
+    except DamagedCell as e:
+        log.warning("%s: recomputing the cell", e)
+        return None
     if found is None:
         return None
     if found[0] != cell.key:
@@ -221,10 +245,22 @@ def _model_facts(model) -> dict:
             "context_window": model.max_length}
 
 
+def check_scores(name: str, records: list[dict]) -> None:
+    """A score that is NaN or infinite (a diverged finetuning, a broken model) is an error naming
+    the cell and an item, never an accuracy."""
+    for r in records:
+        for scoring, values in r["scores"].items():
+            if not all(math.isfinite(v) for v in values):
+                raise IclftError(f"{name}: item {r['item_id']} has a non-finite {scoring} score ({values}); "
+                                 f"no accuracy is reported for this cell (did finetuning diverge? try a "
+                                 f"lower finetune.learning_rate)")
+
+
 def _compute(cell: Cell, cfg: StudyConfig, lazy: _LazyModel) -> CellResult:
     model = lazy.get()
     log.info("running %s on %s", cell.condition, cell.dataset.name)
     res = conditions_mod.get(cell.condition)(model, cell.dataset, cfg)
+    check_scores(cell.name, res.records)
     return CellResult(res.records, res.cost, res.notes, dict(res.files), _model_facts(model))
 
 
@@ -253,6 +289,10 @@ def run_or_load_cell(cell: Cell, work: Path, cfg: StudyConfig, cache: CellCache 
         log.info("%s: read back from the interrupted run", cell.name)
         return Finished(cell, done, "resumed")
     hit = cache.get(cell.key) if cache else None
+    if hit is not None and len(hit.records) != len(cell.dataset.test):
+        log.warning("cell cache entry %s holds %d records where %s has %d items: recomputing",
+                    cache.path(cell.key), len(hit.records), cell.name, len(cell.dataset.test))
+        hit = None
     if hit is not None:
         log.info("%s: from the cell cache (%s)", cell.name, cell.key[:12])
         hit.cost = {**hit.cost, "from_cache": True}
@@ -260,7 +300,10 @@ def run_or_load_cell(cell: Cell, work: Path, cfg: StudyConfig, cache: CellCache 
     else:
         result, origin = _compute(cell, cfg, lazy), "computed"
         if cache:
-            cache.put(cell.key, cell.parts, result)
+            try:
+                cache.put(cell.key, cell.parts, result)
+            except OSError as e:  # disk full, read-only: the run keeps the cell, the cache goes without
+                log.warning("could not write %s to the cell cache (%s): kept in the run only", cell.name, e)
     write_cell(work, cell, result)
     return Finished(cell, result, origin)
 

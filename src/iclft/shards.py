@@ -32,7 +32,7 @@ from iclft.data import save_dataset
 from iclft.data.schema import atomic_write_text
 from iclft.folders import complete_folder, new_folder_name, partial_of, start_folder, timestamped
 from iclft.grid import GRID_INDEX, GridCell, Point, Shard, grid_cells, grid_index, grid_points, shard_cells
-from iclft.runner import (Cell, Finished, Models, Plan, plan_data, plan_points, read_cell, run_or_load_cell,
+from iclft.runner import (Cell, DamagedCell, Finished, Models, Plan, plan_data, plan_points, read_cell, run_or_load_cell,
                           write_cell, write_grid_table, write_summary)
 
 SHARD_FILE = "shard.json"
@@ -78,8 +78,13 @@ def run_shard(cfg: StudyConfig, shard: Shard, out: str | None = None, model=None
 
 def resume_shard(work: Path, model=None) -> Path:
     """Finish an interrupted SHARD_DIR.partial: its finished cells are read back, the others run."""
-    info = json.loads((work / SHARD_FILE).read_text(encoding="utf-8"))
-    shard, cfg = Shard(info["shard"], info["of"]), load_config(str(work / "config.yaml"))
+    try:
+        info = json.loads((work / SHARD_FILE).read_text(encoding="utf-8"))
+        shard = Shard(info["shard"], info["of"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise IclftError(f"{work / SHARD_FILE}: damaged ({type(e).__name__}), so which shard this is cannot be "
+                         f"told; remove {work} and run the shard again (iclft run CONFIG --shard I/N)") from None
+    cfg = load_config(str(work / "config.yaml"))
     planned = _plan(cfg, shard, model)
     return complete_folder(work, lambda w: _compute(cfg, shard, planned, w, model), fresh=False)
 
@@ -136,7 +141,10 @@ def _merge_point(point: Point, holder: dict[GridCell, ShardDir], work: Path) -> 
         for cond in point.cfg.conditions:
             where = GridCell(point.folder, f"{ds.name}__{cond}")
             shard = holder[where]
-            found = read_cell(shard.path / point.folder, where.name, with_files=True)
+            try:
+                found = read_cell(shard.path / point.folder, where.name, len(ds.test), with_files=True)
+            except DamagedCell as e:
+                raise IclftError(f"{e}; that shard must be computed again") from None
             if found is None:
                 raise IclftError(f"{shard.path}: cell {where} is listed in {SHARD_FILE} but its files are missing")
             cell = Cell(ds, cond, found[0], {})

@@ -63,6 +63,10 @@ def _generate(gen: HFModel, prompt: PromptTemplate, prefix: str, items: list[str
     provenance["cache_key"] = key
     path = store.cache_file(acfg.cache_dir, prompt.name, key)
     cached = store.read_cache(path, key) if acfg.use_cache else None
+    if cached is not None and len(cached[0]) != len(items):
+        log.warning("augment: cache entry %s holds %d rows for %d inputs: generating again",
+                    path, len(cached[0]), len(items))
+        cached = None
     if cached is not None:
         log.info("augment: %d inputs read from the cache %s", len(items), path)
         samples, cost = cached
@@ -72,7 +76,10 @@ def _generate(gen: HFModel, prompt: PromptTemplate, prefix: str, items: list[str
                             batch_size=acfg.batch_size, progress=progress)
     cost = {"seconds": round(g.seconds, 2), "tokens_read": g.tokens_read, "tokens_written": g.tokens_written}
     if acfg.use_cache:
-        store.write_cache(path, key, provenance, cost, g.samples)
+        try:
+            store.write_cache(path, key, provenance, cost, g.samples)
+        except OSError as e:  # disk full, read-only: the run keeps what was generated
+            log.warning("augment: could not write the cache entry %s (%s): kept in the run only", path, e)
     return g.samples, {**cost, "from_cache": False}, provenance
 
 

@@ -40,7 +40,7 @@ def read_cache(path: Path, key: str) -> tuple[list[list[Sample]], dict] | None:
         if payload.get("key") != key:
             return None
         samples = [[Sample(**s) for s in row] for row in payload["samples"]]
-    except (json.JSONDecodeError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError):  # ValueError: not JSON, or not UTF-8
         return None  # a damaged entry is regenerated, not trusted
     return samples, payload.get("cost", {})
 

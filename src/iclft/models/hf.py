@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import torch
+from safetensors import SafetensorError
 
 from iclft import IclftError
 from iclft.models.registry import ModelSource, resolve
@@ -38,9 +39,22 @@ class ContinuationScore:
 
 
 def pick_device(device: str = "auto") -> torch.device:
+    """`device` as a torch device; one this machine lacks is an error before any work."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise IclftError(f"unknown device {device!r}; use auto, cpu, cuda, cuda:N or mps") from None
+    if dev.type == "cuda" and (not torch.cuda.is_available() or (dev.index or 0) >= torch.cuda.device_count()):
+        have = f"{torch.cuda.device_count()} CUDA device(s)" if torch.cuda.is_available() else "no CUDA device"
+        raise IclftError(f"device {device!r}: this machine has {have} (torch {torch.__version__}); "
+                         f"use auto or cpu")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise IclftError(f"device {device!r}: MPS is not available on this machine; use auto or cpu")
+    if dev.type not in ("cpu", "cuda", "mps"):
+        raise IclftError(f"device {device!r}: iclft runs on cpu, cuda or mps")
+    return dev
 
 
 def pick_dtype(dtype: str, device: torch.device) -> torch.dtype:
@@ -76,7 +90,7 @@ class HFModel:
             tokenizer = AutoTokenizer.from_pretrained(source.path, trust_remote_code=trust_remote_code, **kwargs)
             model = AutoModelForCausalLM.from_pretrained(
                 source.path, dtype=pick_dtype(dtype, dev), trust_remote_code=trust_remote_code, **kwargs)
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, SafetensorError) as e:  # missing, damaged or truncated files
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise IclftError(f"could not load model {name!r}: {first}") from None
         return cls(model.to(dev), tokenizer, source)

@@ -35,6 +35,7 @@ from typing import NamedTuple
 import torch
 
 from iclft import IclftError, __version__
+from iclft.folders import lock, unlock
 from iclft.world import corpus
 from iclft.world.config import DEFAULT_ROOT, WorldConfig, dump
 from iclft.world.curve import draw_curve
@@ -415,7 +416,12 @@ def prepare_folder(cfg: WorldConfig, out: str | None, resume: bool) -> Path:
     if resume and not (folder / "checkpoint" / "state.json").is_file():  # before any work or file
         raise IclftError(f"{folder}: no checkpoint to resume from (checkpoint/state.json); "
                          "start without --resume")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise IclftError(f"{folder}: cannot create the model folder ({e.strerror})") from None
+    if os.environ.get("RANK", "0") == "0":  # one writer (processes of one accelerate launch share it)
+        lock(folder)
     if not resume:  # a run stopped before its first checkpoint leaves a log this one must not extend
         (folder / "log.jsonl").unlink(missing_ok=True)
     return folder
@@ -552,6 +558,7 @@ def pretrain(cfg: WorldConfig, out: str | None = None, resume: bool = False, pro
         p = _train(cfg, folder, acc, resume, progress, stop_at)
         if acc.is_main_process and p is not None:
             write_folder(folder, cfg, acc.unwrap_model(p.model), p.tok, p.stream, p.progress, device)
+    unlock(folder)
     return folder
 
 
