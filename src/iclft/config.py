@@ -43,6 +43,9 @@ class DatasetConfig:
 
 @dataclass
 class IclConfig:
+    """The question frame. chat_template and instruction apply to every condition (see
+    iclft.eval.frame); the header and the documents to `icl` only."""
+
     chat_template: str = "auto"  # auto: use the model's chat template when it has one; on; off
     header: str = "Here are some documents:"
     instruction: str = "Use the facts in the documents above to complete the following statement."
@@ -96,6 +99,9 @@ class AugmentConfig:
 class ScoringConfig:
     batch_size: int = 16
     primary: str = "sum"  # sum | mean | pmi: the score the summary table shows first
+    # same: every condition asks in icl's frame (chat turn or plain text, same instruction), only icl
+    # has the documents; icl_only: the layout before issue 13 (the others score the bare statement)
+    frame: str = "same"
 
 
 @dataclass
@@ -279,6 +285,7 @@ def validate(cfg: StudyConfig) -> None:
         raise IclftError(f"icl.order must be dataset or shuffled, got {cfg.icl.order!r}")
     if cfg.icl.chat_template not in ("auto", "on", "off"):
         raise IclftError(f"icl.chat_template must be auto, on or off, got {cfg.icl.chat_template!r}")
+    _one_of("scoring.frame", cfg.scoring.frame, ("same", "icl_only"))
     if cfg.scoring.primary not in ("sum", "mean", "pmi"):
         raise IclftError(f"scoring.primary must be sum, mean or pmi, got {cfg.scoring.primary!r}")
     ft = cfg.finetune

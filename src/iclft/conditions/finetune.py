@@ -1,5 +1,5 @@
-"""`finetune`: finetuning (full or LoRA) on the training documents, then the test items with no
-context.
+"""`finetune`: finetuning (full or LoRA) on the plain training documents, then the test items
+asked in the same frame as in `icl`, without the documents (iclft.eval.frame).
 
 `train_and_score` is the shared step of every finetuning condition: the model being studied is
 copied first, so the other conditions keep the pretrained weights.
@@ -11,7 +11,7 @@ import time
 from typing import Sequence
 
 from iclft.conditions import ConditionResult
-from iclft.conditions.pretrained import plain_context
+from iclft.eval.frame import frame_of, question_context
 from iclft.eval.multiple_choice import score_items
 from iclft.models.hf import HFModel
 from iclft.models.train import TrainItem, finetune
@@ -25,13 +25,13 @@ def train_and_score(model: HFModel, dataset, examples: Sequence[TrainItem], cfg,
     tuned = HFModel(copy.deepcopy(model.model), model.tokenizer, model.source)
     stats = finetune(tuned, examples, cfg.finetune, cfg.seed, progress=f"{dataset.name} {condition}: training")
     t0 = time.perf_counter()
-    records = score_items(tuned, dataset.test, plain_context(), cfg.scoring.batch_size,
+    records = score_items(tuned, dataset.test, question_context(tuned, cfg.icl, cfg.scoring.frame), cfg.scoring.batch_size,
                           progress=f"{dataset.name} {condition}: scoring")
     cost = {**(cost or {}), "train_method": cfg.finetune.method, "train_examples": len(examples),
             "trainable_parameters": stats.trainable_parameters, "train_seconds": stats.seconds,
             "train_tokens": stats.tokens, "train_loss_tokens": stats.loss_tokens, "train_steps": stats.steps,
             "train_tokens_per_second": stats.tokens_per_second, "epoch_loss": stats.epoch_loss,
-            "eval_seconds": time.perf_counter() - t0}
+            "eval_seconds": time.perf_counter() - t0, "question_frame": frame_of(tuned, cfg, with_docs=False)}
     del tuned
     return ConditionResult(records, cost=cost, notes=list(notes), files=files or {})
 
