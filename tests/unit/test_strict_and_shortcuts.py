@@ -120,3 +120,19 @@ def test_shortcuts_on_the_generated_syllogisms_match_the_issue():
     (row,) = [r for r in shortcut_rows(ds) if r["name"] == "atmosphere"]
     assert row["accuracy"] == pytest.approx(0.9, abs=0.01)  # 8 of 10 forms decided by the quantifiers
     assert row["chance"] == pytest.approx(0.30, abs=0.01)
+
+
+def test_table_and_report_show_strict_rows_and_shortcuts(tiny_model_dir, tmp_path):
+    from iclft.config import load_config
+    from iclft.report import build_report
+    from iclft.runner import run_study
+
+    cfg = load_config(overrides=[f"model.name={tiny_model_dir}", "conditions=[pretrained]",
+                                 "datasets=[{name: syllogism, params: {n_items: 6}}]"])
+    run = run_study(cfg, out=tmp_path / "run")
+    table = (run / "table.txt").read_text()
+    assert "syllogism  syllogism  strict" in table and "syllogism  syllogism  any valid" in table
+    assert "atmosphere" in table and "most_frequent" in table
+    md = next(p for p in build_report([run]) if p.name == "report.md").read_text()
+    assert "### Shortcut baselines" in md and "| atmosphere | syllogism |" in md
+    assert "| strict |" in md and "question frame" in md
