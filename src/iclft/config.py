@@ -73,6 +73,11 @@ class FinetuneConfig:
     lora_target_modules: list[str] = field(default_factory=lambda: [
         "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
     split: str = "independent"  # finetune_split: each sentence alone, or after its document's earlier ones
+    # Optimizer steps: `epochs` passes, raised to min_steps and capped at max_steps (0: no bound);
+    # the paper trained 200-1,000 steps depending on dataset size and loss.
+    min_steps: int = 0
+    max_steps: int = 0
+    eval_every: int = 0  # score the test splits every N optimizer steps (a learning curve); 0: only at the end
 
 
 @dataclass
@@ -298,6 +303,11 @@ def validate(cfg: StudyConfig) -> None:
             raise IclftError(f"{name} must be a positive finite number, got {value}")
     if not (math.isfinite(ft.weight_decay) and ft.weight_decay >= 0):
         raise IclftError(f"finetune.weight_decay must be a finite number, 0 or more, got {ft.weight_decay}")
+    for name in ("min_steps", "max_steps", "eval_every"):
+        if getattr(ft, name) < 0:
+            raise IclftError(f"finetune.{name} must be 0 (off) or more, got {getattr(ft, name)}")
+    if ft.min_steps and ft.max_steps and ft.min_steps > ft.max_steps:
+        raise IclftError(f"finetune.min_steps ({ft.min_steps}) is above finetune.max_steps ({ft.max_steps})")
     if not 0 <= ft.warmup_ratio < 1:
         raise IclftError(f"finetune.warmup_ratio must be in [0, 1), got {ft.warmup_ratio}")
     _validate_finetune_extras(ft)

@@ -296,11 +296,14 @@ def write_summary(plan: Plan, work: Path, cells: list[Finished], model: dict,
                   started: str, seconds: float, notes: Sequence[str] = ()) -> None:
     """summary.json and table.txt from every cell's records, costs and notes (and `notes`)."""
     cfg = plan.cfg
-    results, costs, notes = [], {}, list(plan.limit_notes) + list(notes)
+    results, costs, curves, notes = [], {}, {}, list(plan.limit_notes) + list(notes)
     for cell, res, _ in cells:
         results += summarize(res.records, cell.dataset.name, cell.condition)
         costs.setdefault(cell.dataset.name, {})[cell.condition] = res.cost
         notes += res.notes
+        curve = read_curve(work, cell.name)
+        if curve:
+            curves.setdefault(cell.dataset.name, {})[cell.condition] = curve
     origins = [c.origin for c in cells]
     if origins.count("cache"):
         notes.append(f"{origins.count('cache')} of {len(cells)} cells reused from the cell cache "
@@ -327,7 +330,8 @@ def write_summary(plan: Plan, work: Path, cells: list[Finished], model: dict,
         "conditions": cfg.conditions, "primary_scoring": cfg.scoring.primary,
         "question_frame": {"frame": cfg.scoring.frame, "chat_template": cfg.icl.chat_template,
                            "instruction": cfg.icl.instruction, "by_condition": frames},
-        "results": results, "shortcuts": shortcuts, "costs": costs, "notes": notes, "versions": package_versions(),
+        "results": results, "shortcuts": shortcuts, "curves": curves, "costs": costs, "notes": notes,
+        "versions": package_versions(),
     }
     atomic_write_text(work / "summary.json", json.dumps(summary, indent=2) + "\n")
     table = format_table(results, cfg.conditions, cfg.scoring.primary, shortcuts, frame_lines)
@@ -336,6 +340,12 @@ def write_summary(plan: Plan, work: Path, cells: list[Finished], model: dict,
     if overlap:
         table += "\ntest statements the oracle augmentation contains verbatim: " + "; ".join(overlap)
     atomic_write_text(work / "table.txt", table + "\n")
+
+
+def read_curve(work: Path, name: str) -> list[dict] | None:
+    """A finetuned cell's learning curve (finetune.eval_every), written beside its items."""
+    path = work / "curves" / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def _group(by_key: dict[str, str]) -> dict[str, list[str]]:

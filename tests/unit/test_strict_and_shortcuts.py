@@ -136,3 +136,38 @@ def test_table_and_report_show_strict_rows_and_shortcuts(tiny_model_dir, tmp_pat
     md = next(p for p in build_report([run]) if p.name == "report.md").read_text()
     assert "### Shortcut baselines" in md and "| atmosphere | syllogism |" in md
     assert "| strict |" in md and "question frame" in md
+
+
+def test_eval_every_records_a_learning_curve(tiny_model_dir, tmp_path):
+    import json
+
+    from iclft.config import load_config
+    from iclft.report import build_report
+    from iclft.runner import run_study
+
+    cfg = load_config(overrides=[f"model.name={tiny_model_dir}", "conditions=[finetune]", "finetune.epochs=2",
+                                 "finetune.batch_size=2", "finetune.eval_every=2",
+                                 "datasets=[{name: simple_reversal, params: {n_facts: 3, docs_per_fact: 1}}]"])
+    run = run_study(cfg, out=tmp_path / "run")
+    summary = json.loads((run / "summary.json").read_text())
+    curve = summary["curves"]["simple_reversal"]["finetune"]
+    steps = summary["costs"]["simple_reversal"]["finetune"]["train_steps"]
+    assert steps == 4  # 3 documents at batch 2, 2 epochs
+    assert [p["step"] for p in curve] == [0, 2, 4]
+    assert curve[0]["tokens"] == 0 and curve[1]["tokens"] < curve[2]["tokens"]
+    assert curve[-1]["tokens"] == summary["costs"]["simple_reversal"]["finetune"]["train_tokens"]
+    final = {r["split"]: r["scores"]["sum"]["accuracy"] for r in summary["results"]}
+    assert {s: v["sum"][0] for s, v in curve[-1]["splits"].items()} == pytest.approx(final, abs=1e-4)  # same weights
+    files = build_report([run])
+    assert any(p.name == "simple_reversal_curve.png" for p in files)
+    assert "### Learning curves" in next(p for p in files if p.name == "report.md").read_text()
+
+
+@pytest.mark.parametrize("overrides, steps", [(["finetune.min_steps=7"], 7), (["finetune.max_steps=3"], 3),
+                                              ([], 4)])
+def test_min_and_max_steps_bound_the_optimizer_steps(overrides, steps):
+    from iclft.config import load_config
+    from iclft.models.train import total_steps
+
+    cfg = load_config(overrides=["finetune.epochs=2", "finetune.batch_size=2", *overrides])
+    assert total_steps(3, cfg.finetune) == steps

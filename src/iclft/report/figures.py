@@ -132,6 +132,34 @@ def dataset_figure(run: Run, dataset: str, scoring: str, colours: dict[str, str]
     return fig
 
 
+def curve_figure(run: Run, dataset: str, scoring: str, colours: dict[str, str]) -> Figure | None:
+    """Learning curves of one dataset (finetune.eval_every): a column per test split, accuracy
+    against optimizer steps (top row) and training tokens (bottom row), a line per condition;
+    None when the run recorded none."""
+    curves = run.summary.get("curves", {}).get(dataset)
+    if not curves:
+        return None
+    splits = run.splits(dataset)
+    fig = Figure(figsize=(2.6 * len(splits) + 1.7, 2 * PANEL_HEIGHT), layout="constrained")
+    axes = fig.subplots(2, len(splits), sharey=True, squeeze=False)
+    for col, split in enumerate(splits):
+        for row, x in enumerate(("step", "tokens")):
+            ax = axes[row][col]
+            for condition, points in curves.items():
+                ys = [p["splits"].get(split, {}).get(scoring, [None])[0] for p in points]
+                ax.plot([p[x] for p in points], ys, marker="o", markersize=3, label=condition,
+                        color=colours.get(condition))
+            ax.set_ylim(-0.02, 1.02)
+            ax.set_xlabel("optimizer steps" if x == "step" else "training tokens", fontsize=9)
+            if row == 0:
+                ax.set_title(_plain(split), fontsize=10)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(_ylabel(scoring))
+    fig.suptitle(_plain(f"{dataset}: accuracy during finetuning (any valid)"), fontsize=11)
+    axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    return fig
+
+
 def comparison_figure(runs: list[Run], dataset: str, scoring: str, colours: dict[str, str]) -> Figure:
     """One dataset across runs: a panel per run that has it, in rows as wide as a page, same y axis."""
     having = [run for run in runs if run.rows(dataset)]

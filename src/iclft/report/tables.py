@@ -174,3 +174,17 @@ def runs_table(runs: list[Run]) -> Table:
              str(r.summary.get("primary_scoring", "?")), str(r.path), "; ".join(r.summary.get("notes", []))]
             for r in runs]
     return Table(["run", "model", "seed", "started", "wall time", "primary scoring", "folder", "notes"], rows)
+
+
+def curve_table(run: Run, dataset: str, scoring: str) -> Table | None:
+    """The learning curves (finetune.eval_every) as numbers: a row per condition and evaluation."""
+    curves = run.summary.get("curves", {}).get(dataset)
+    if not curves:
+        return None
+    splits = run.splits(dataset)
+    body = [[condition, str(p["step"]), f"{p['tokens']:,}",
+             *(f"{p['splits'][sp][scoring][0]:.2f}" if sp in p["splits"] else MISSING for sp in splits)]
+            for condition, points in curves.items() for p in points]
+    return Table(["condition", "step", "tokens", *splits], body,
+                 caption=f"Accuracy (any valid, {scoring} scoring) during finetuning, before the first step, every "
+                         f"finetune.eval_every steps and after the last.")
