@@ -43,6 +43,9 @@ class DatasetConfig:
 
 @dataclass
 class IclConfig:
+    """The question frame. chat_template and instruction apply to every condition (see
+    iclft.eval.frame); the header and the documents to `icl` only."""
+
     chat_template: str = "auto"  # auto: use the model's chat template when it has one; on; off
     header: str = "Here are some documents:"
     instruction: str = "Use the facts in the documents above to complete the following statement."
@@ -70,6 +73,11 @@ class FinetuneConfig:
     lora_target_modules: list[str] = field(default_factory=lambda: [
         "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
     split: str = "independent"  # finetune_split: each sentence alone, or after its document's earlier ones
+    # Optimizer steps: `epochs` passes, raised to min_steps and capped at max_steps (0: no bound);
+    # the paper trained 200-1,000 steps depending on dataset size and loss.
+    min_steps: int = 0
+    max_steps: int = 0
+    eval_every: int = 0  # score the test splits every N optimizer steps (a learning curve); 0: only at the end
 
 
 @dataclass
@@ -96,6 +104,9 @@ class AugmentConfig:
 class ScoringConfig:
     batch_size: int = 16
     primary: str = "sum"  # sum | mean | pmi: the score the summary table shows first
+    # same: every condition asks in icl's frame (chat turn or plain text, same instruction), only icl
+    # has the documents; icl_only: the layout before issue 13 (the others score the bare statement)
+    frame: str = "same"
 
 
 @dataclass
@@ -278,6 +289,7 @@ def validate(cfg: StudyConfig) -> None:
         raise IclftError(f"icl.order must be dataset or shuffled, got {cfg.icl.order!r}")
     if cfg.icl.chat_template not in ("auto", "on", "off"):
         raise IclftError(f"icl.chat_template must be auto, on or off, got {cfg.icl.chat_template!r}")
+    _one_of("scoring.frame", cfg.scoring.frame, ("same", "icl_only"))
     if cfg.scoring.primary not in ("sum", "mean", "pmi"):
         raise IclftError(f"scoring.primary must be sum, mean or pmi, got {cfg.scoring.primary!r}")
     ft = cfg.finetune
@@ -290,6 +302,11 @@ def validate(cfg: StudyConfig) -> None:
             raise IclftError(f"{name} must be a positive finite number, got {value}")
     if not (math.isfinite(ft.weight_decay) and ft.weight_decay >= 0):
         raise IclftError(f"finetune.weight_decay must be a finite number, 0 or more, got {ft.weight_decay}")
+    for name in ("min_steps", "max_steps", "eval_every"):
+        if getattr(ft, name) < 0:
+            raise IclftError(f"finetune.{name} must be 0 (off) or more, got {getattr(ft, name)}")
+    if ft.min_steps and ft.max_steps and ft.min_steps > ft.max_steps:
+        raise IclftError(f"finetune.min_steps ({ft.min_steps}) is above finetune.max_steps ({ft.max_steps})")
     if not 0 <= ft.warmup_ratio < 1:
         raise IclftError(f"finetune.warmup_ratio must be in [0, 1), got {ft.warmup_ratio}")
     _validate_finetune_extras(ft)

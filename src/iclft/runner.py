@@ -40,7 +40,9 @@ from iclft.data import generate, save_dataset
 from iclft.data.schema import Dataset, atomic_write_text
 from iclft.folders import complete_folder, new_folder_name, partial_of, start_folder, timestamped, unfinished
 from iclft.grid import GRID_INDEX, Point, grid_index, grid_points
+from iclft.augment.symbolic import oracle_overlap
 from iclft.eval.metrics import accuracy
+from iclft.eval.shortcuts import shortcut_rows
 from iclft.eval.multiple_choice import SCORINGS
 
 log = logging.getLogger("iclft")
@@ -60,41 +62,65 @@ def package_versions() -> dict[str, str]:
 
 
 def summarize(records: list[dict], dataset: str, condition: str) -> list[dict]:
-    """One row per split: n, mean chance, and accuracy with a 95% Wilson interval per scoring."""
+    """One row per split: n, mean chance, and accuracy with a 95% Wilson interval per scoring; the
+    strict accuracy (canonical answer above every invalid choice, iclft.eval.multiple_choice) beside
+    it with its own mean chance, and `several_valid`: how many items have more than one valid choice."""
     rows = []
     for split in dict.fromkeys(r["split"] for r in records):
         rs = [r for r in records if r["split"] == split]
         scores = {}
         for s in SCORINGS:
             a = accuracy([r["correct"][s] for r in rs], [r["chance"] for r in rs])
-            scores[s] = {"accuracy": a.accuracy, "ci_low": a.ci_low, "ci_high": a.ci_high}
+            st = accuracy([r["strict"][s] for r in rs], [r["strict_chance"] for r in rs])
+            scores[s] = {"accuracy": a.accuracy, "ci_low": a.ci_low, "ci_high": a.ci_high,
+                         "strict": {"accuracy": st.accuracy, "ci_low": st.ci_low, "ci_high": st.ci_high}}
         rows.append({"dataset": dataset, "condition": condition, "split": split, "n": len(rs),
-                     "chance": a.chance, "scores": scores})
+                     "chance": a.chance, "strict_chance": st.chance,
+                     "several_valid": sum(len(r["valid"]) > 1 for r in rs), "scores": scores})
     return rows
 
 
-def format_table(results: list[dict], conditions: list[str], scoring: str) -> str:
-    """Accuracy [95% CI] per dataset and split (rows) and condition (columns)."""
+def _columns(head: list[str], lines: list[list[str]]) -> list[str]:
+    widths = [max(len(x) for x in col) for col in zip(head, *lines)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return [fmt.format(*head), fmt.format(*("-" * w for w in widths))] + [fmt.format(*row) for row in lines]
+
+
+def format_table(results: list[dict], conditions: list[str], scoring: str, shortcuts: Sequence[dict] = (),
+                 frames: Sequence[str] = ()) -> str:
+    """Accuracy [95% CI] per dataset and split (rows) and condition (columns): any valid choice, and
+    for splits with several valid choices a second, strict row; then the shortcut baselines (no
+    model) and how the questions were asked."""
     cell = {(r["dataset"], r["split"], r["condition"]): r for r in results}
     keys = list(dict.fromkeys((r["dataset"], r["split"]) for r in results))
-    head = ["dataset", "split", "n", "chance"] + conditions
+    head = ["dataset", "split", "metric", "n", "chance"] + conditions
     lines = []
     for ds, split in keys:
         any_row = next(r for r in results if (r["dataset"], r["split"]) == (ds, split))
-        row = [ds, split, str(any_row["n"]), f"{any_row['chance']:.2f}"]
-        for c in conditions:
-            r = cell.get((ds, split, c))
-            if r is None:
-                row.append("-")
-            else:
-                s = r["scores"][scoring]
-                row.append(f"{s['accuracy']:.2f} [{s['ci_low']:.2f}, {s['ci_high']:.2f}]")
-        lines.append(row)
-    widths = [max(len(x) for x in col) for col in zip(head, *lines)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    out = [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
-    out += [fmt.format(*row) for row in lines]
-    return "\n".join(out) + f"\n(accuracy by {scoring} log-likelihood, 95% Wilson interval)"
+        metrics = [("any valid", any_row["chance"], lambda s: s)]
+        if any_row.get("several_valid"):
+            metrics.append(("strict", any_row["strict_chance"], lambda s: s["strict"]))
+        for metric, chance, pick in metrics:
+            row = [ds, split, metric, str(any_row["n"]), f"{chance:.2f}"]
+            for c in conditions:
+                r = cell.get((ds, split, c))
+                if r is None:
+                    row.append("-")
+                else:
+                    s = pick(r["scores"][scoring])
+                    row.append(f"{s['accuracy']:.2f} [{s['ci_low']:.2f}, {s['ci_high']:.2f}]")
+            lines.append(row)
+    out = _columns(head, lines)
+    out.append(f"(accuracy by {scoring} log-likelihood, 95% Wilson interval; strict: the canonical answer "
+               f"above every invalid choice, shown where items have several valid choices)")
+    if shortcuts:
+        rows = [[s["dataset"], s["split"], s["name"], str(s["n"]), f"{s['chance']:.2f}", f"{s['accuracy']:.2f}",
+                 f"{s['strict_chance']:.2f}", f"{s['strict']:.2f}"] for s in shortcuts]
+        out += ["", "shortcut baselines (from the items alone, no model; expected accuracy over random tie-breaks):"]
+        out += _columns(["dataset", "split", "shortcut", "n", "chance", "any valid", "strict chance", "strict"], rows)
+    for f in frames:
+        out.append(f"question frame: {f}")
+    return "\n".join(out)
 
 
 def limit_items(ds, limit: int, seed: int):
@@ -313,11 +339,14 @@ def write_summary(plan: Plan, work: Path, cells: list[Finished], model: dict,
                   started: str, seconds: float, notes: Sequence[str] = ()) -> None:
     """summary.json and table.txt from every cell's records, costs and notes (and `notes`)."""
     cfg = plan.cfg
-    results, costs, notes = [], {}, list(plan.limit_notes) + list(notes)
+    results, costs, curves, notes = [], {}, {}, list(plan.limit_notes) + list(notes)
     for cell, res, _ in cells:
         results += summarize(res.records, cell.dataset.name, cell.condition)
         costs.setdefault(cell.dataset.name, {})[cell.condition] = res.cost
         notes += res.notes
+        curve = read_curve(work, cell.name)
+        if curve:
+            curves.setdefault(cell.dataset.name, {})[cell.condition] = curve
     origins = [c.origin for c in cells]
     if origins.count("cache"):
         notes.append(f"{origins.count('cache')} of {len(cells)} cells reused from the cell cache "
@@ -327,18 +356,47 @@ def write_summary(plan: Plan, work: Path, cells: list[Finished], model: dict,
                      f"interrupted run; wall_seconds counts the last session only")
     if plan.model_note:
         notes.append(f"model: {plan.model_note}")
+    frames = {c.cell.condition: c.result.cost["question_frame"] for c in cells if "question_frame" in c.result.cost}
+    frame_lines = [f"{', '.join(cs)}: {f}" for f, cs in _group(frames).items()]
+    notes.append(f"question frame (scoring.frame={cfg.scoring.frame}): " + "; ".join(frame_lines)
+                 + "; finetuning trains on the plain documents")
+    by_name = {c.dataset.name: c.dataset for c in plan.cells}  # after `limit`
+    shortcuts = [row for ds in by_name.values() for row in shortcut_rows(ds)]
     summary = {
         "schema_version": SCHEMA_VERSION, "iclft_version": __version__, "name": cfg.name,
         "started": started, "wall_seconds": round(seconds, 1), "seed": cfg.seed,
         "model": {"name": cfg.model.name, **model},
         "datasets": {ds.name: {"sizes": ds.sizes(), **{k: ds.meta[k] for k in ("generator", "version",
-                                                                                "seed", "params")}}
+                                                                                "seed", "params")},
+                               "oracle_overlap": oracle_overlap(by_name[ds.name])}  # on the items scored
                      for ds in plan.datasets},
         "conditions": cfg.conditions, "primary_scoring": cfg.scoring.primary,
-        "results": results, "costs": costs, "notes": notes, "versions": package_versions(),
+        "question_frame": {"frame": cfg.scoring.frame, "chat_template": cfg.icl.chat_template,
+                           "instruction": cfg.icl.instruction, "by_condition": frames},
+        "results": results, "shortcuts": shortcuts, "curves": curves, "costs": costs, "notes": notes,
+        "versions": package_versions(),
     }
     atomic_write_text(work / "summary.json", json.dumps(summary, indent=2) + "\n")
-    atomic_write_text(work / "table.txt", format_table(results, cfg.conditions, cfg.scoring.primary) + "\n")
+    table = format_table(results, cfg.conditions, cfg.scoring.primary, shortcuts, frame_lines)
+    overlap = [f"{name}: " + ", ".join(f"{split} {o['verbatim']}/{o['n']}" for split, o in d["oracle_overlap"].items())
+               for name, d in summary["datasets"].items() if d["oracle_overlap"]]
+    if overlap:
+        table += "\ntest statements the oracle augmentation contains verbatim: " + "; ".join(overlap)
+    atomic_write_text(work / "table.txt", table + "\n")
+
+
+def read_curve(work: Path, name: str) -> list[dict] | None:
+    """A finetuned cell's learning curve (finetune.eval_every), written beside its items."""
+    path = work / "curves" / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _group(by_key: dict[str, str]) -> dict[str, list[str]]:
+    """Invert {key: value} to {value: [keys]}, in first-seen order."""
+    out: dict[str, list[str]] = {}
+    for k, v in by_key.items():
+        out.setdefault(v, []).append(k)
+    return out
 
 
 def _finish(plan: Plan, work: Path, lazy: _LazyModel) -> None:

@@ -124,9 +124,9 @@ def test_augmented_conditions_in_a_study_run(tiny_model, tiny_model_dir, fake, t
     trained = {}
     real = ft_module.finetune
 
-    def recording(hf, examples, ft, seed, progress=None):
+    def recording(hf, examples, ft, seed, progress=None, **kw):
         trained[progress.split()[1].rstrip(":")] = list(examples)
-        return real(hf, examples, ft, seed, progress)
+        return real(hf, examples, ft, seed, progress, **kw)
 
     monkeypatch.setattr(ft_module, "finetune", recording)
     run = run_study(_cfg(tmp_path, f"model.name={tiny_model_dir}", ALL), out=str(tmp_path / "run"), model=tiny_model)

@@ -82,3 +82,16 @@ def test_a_key_given_twice_or_a_file_not_in_utf8_is_one_line_exit_2(tmp_path, ca
     assert len(err) == 2 and all(e.startswith("iclft: error: ") for e in err)
     assert "latin.yaml: not UTF-8 text" in err[1]
     assert not out.exists()
+
+
+def test_paper_preset_trains_as_the_paper_did():
+    from iclft.data import generate
+    from iclft.models.train import total_steps
+
+    cfg = load_config(preset="paper")
+    ft = cfg.finetune
+    assert (ft.learning_rate, ft.batch_size, ft.method) == (3e-4, 16, "lora") and ft.eval_every > 0
+    sizes = {d.name: len(generate(d.name, seed=0, **d.params).train) for d in cfg.datasets}
+    steps = {name: total_steps(n, ft) for name, n in sizes.items()}
+    assert steps == {"simple_reversal": 315, "syllogism": 200, "semantic_structure": 690, "process": 200}
+    assert total_steps(10 * sizes["semantic_structure"], ft) == 1000  # an augmented corpus: capped

@@ -94,3 +94,30 @@ def test_reversal_curse_slice_keeps_its_people_and_defaults_unchanged():
     assert all(c in people for it in ds.test if it.split == "p2d_reverse" for c in it.choices)
     full = generate("reversal_curse", seed=1, path=str(RC))
     assert len(full.train) == 3600 and len(full.test) == 1200
+
+
+def test_oracle_overlap_counts_the_test_statements_written_verbatim():
+    from iclft.augment.symbolic import oracle_overlap
+
+    ds = _dataset("simple_reversal")  # the oracle writes every trained fact reversed, after a preamble
+    assert oracle_overlap(ds) == {"forward": {"verbatim": 0, "n": 8, "share": 0.0},
+                                  "reversal": {"verbatim": 8, "n": 8, "share": 1.0}}
+    syl = _dataset("syllogism")  # every valid conclusion: the canonical answers all
+    assert oracle_overlap(syl)["syllogism"]["share"] == 1.0
+    sem = generate("semantic_structure", seed=0)
+    overlap = oracle_overlap(sem)
+    assert overlap["rephrased"]["verbatim"] == overlap["reversal"]["verbatim"] == 0
+    # deductions are asked in training wording, one of 2-3 per relation: about half written verbatim
+    assert (overlap["syllogism"]["verbatim"], overlap["syllogism"]["n"]) == (426, 928)
+    assert (overlap["category_holdout"]["verbatim"], overlap["category_holdout"]["n"]) == (47, 97)
+    assert oracle_overlap(generate("process", seed=0)) is None
+
+
+def test_semantic_oracle_never_uses_a_test_wording():
+    from iclft.data import semantic_text as text
+
+    ds = _dataset("semantic_structure")
+    uses = {text.parse_statement(text.normalize(s))[0].use for s in oracle_statements(ds)}
+    assert uses == {"train", "augment"}
+    test_wordings = {it.meta["template"] for it in ds.test if it.split in ("rephrased", "reversal")}
+    assert all(t.use in ("rephrase", "reverse") for t in text.TEMPLATES if t.text in test_wordings)

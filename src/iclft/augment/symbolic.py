@@ -7,10 +7,16 @@ A dataset module may define
 Both are optional; a dataset without them reports no quality shares and has no oracle condition.
 Generated texts are judged sentence by sentence, unless the module sets SPLIT_STATEMENTS = False
 (a Berglund fact often takes two sentences: "Ever heard of Ann Lee? They're the person who ...").
+
+`oracle_overlap` measures how many test statements the oracle writes word for word. A test
+statement is the prompt and the canonical answer ("Refo tend to be brorb."), or the answer alone
+where the module sets TEST_STATEMENT = "answer" (the prompt is then a preamble or a context line:
+simple reversals' "It is true that", syllogisms' "The relationships between X and Y are:").
 """
 from __future__ import annotations
 
 import importlib
+import re
 from types import ModuleType
 
 from iclft import IclftError
@@ -44,3 +50,27 @@ def oracle_statements(ds: Dataset) -> list[str]:
         raise IclftError(f"finetune_aug_oracle: dataset {ds.name!r} has no oracle statements "
                          f"(its generator defines no oracle_statements)")
     return make(ds)
+
+
+def _normal(text: str) -> str:
+    return " " + re.sub(r"\s+", " ", text.lower()).strip()
+
+
+def oracle_overlap(ds: Dataset) -> dict[str, dict] | None:
+    """Per test split: how many test statements appear verbatim (case aside, at a word start) in
+    the oracle's sentences; None when the dataset has no oracle."""
+    module = _module(ds)
+    if getattr(module, "oracle_statements", None) is None:
+        return None
+    corpus = "".join(_normal(s) for s in module.oracle_statements(ds))
+    answer_only = getattr(module, "TEST_STATEMENT", "") == "answer"
+    out: dict[str, dict] = {}
+    for it in ds.test:
+        answer = it.choices[it.answer]
+        statement = answer if answer_only else f"{it.prompt} {answer}"
+        row = out.setdefault(it.split, {"verbatim": 0, "n": 0})
+        row["n"] += 1
+        row["verbatim"] += _normal(statement) in corpus
+    for row in out.values():
+        row["share"] = round(row["verbatim"] / row["n"], 4)
+    return out

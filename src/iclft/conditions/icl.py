@@ -5,6 +5,8 @@ the user's message and the test prompt starts the assistant's reply:
 
     <user> Here are some documents:\n\n{doc 1}\n\n{doc 2}...\n\n{instruction} <assistant> {prompt} {choice}
 
+Every other condition asks in the same frame without the documents (iclft.eval.frame).
+
 The documents are the shared prefix: its key/value cache is computed once for all items.
 The corpus is never truncated silently: if it does not fit the context window, documents are
 subsampled with a logged seed when `icl.subsample` allows it, otherwise the run stops with the
@@ -19,22 +21,14 @@ import time
 
 from iclft import IclftError
 from iclft.conditions import ConditionResult
-from iclft.eval.multiple_choice import MCContext, score_items
+from iclft.eval.frame import frame_of, frame_prefix, question_context
+from iclft.eval.multiple_choice import score_items
 
 log = logging.getLogger(__name__)
 
 
-def use_chat(model, setting: str) -> bool:
-    if setting == "on" and not model.has_chat_template:
-        raise IclftError("icl.chat_template is on, but the model has no chat template")
-    return setting == "on" or (setting == "auto" and model.has_chat_template)
-
-
 def build_prefix(model, docs: list[str], icl_cfg) -> str:
-    user = f"{icl_cfg.header}\n\n" + "\n\n".join(docs) + f"\n\n{icl_cfg.instruction}"
-    if use_chat(model, icl_cfg.chat_template):
-        return model.chat_prompt(user)
-    return user + "\n\n"
+    return frame_prefix(model, docs, icl_cfg)
 
 
 def fit_documents(model, dataset, icl_cfg, seed: int) -> tuple[str, list[str]]:
@@ -75,8 +69,9 @@ def fit_documents(model, dataset, icl_cfg, seed: int) -> tuple[str, list[str]]:
 def run(model, dataset, cfg) -> ConditionResult:
     t0 = time.perf_counter()
     prefix, notes = fit_documents(model, dataset, cfg.icl, cfg.seed)
-    ctx = MCContext(prefix=prefix, item_context=lambda item: item.prompt)
+    ctx = question_context(model, cfg.icl, cfg.scoring.frame, prefix)
     records = score_items(model, dataset.test, ctx, cfg.scoring.batch_size,
                           progress=f"{dataset.name} icl: scoring")
-    cost = {"eval_seconds": time.perf_counter() - t0, "context_tokens": len(model.encode(prefix))}
+    cost = {"eval_seconds": time.perf_counter() - t0, "context_tokens": len(model.encode(prefix)),
+            "question_frame": frame_of(model, cfg, with_docs=True)}
     return ConditionResult(records, cost=cost, notes=notes)

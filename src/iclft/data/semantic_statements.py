@@ -68,13 +68,15 @@ def _render(template: text.Template, f: Fact) -> str:
 
 
 def oracle(ds: Dataset) -> list[str]:
-    """Every stated fact reversed ("Drut include frafe."), then every fact inheritance adds, in a
-    training wording: transitive categories ("Snudi are a type of drut.") and inherited
-    properties ("Frafe have flazu."). Templates are picked by a seeded local RNG."""
+    """Every stated fact reversed, in a wording of the oracle's own that no test item uses ("Drut
+    comprise frafe."), then every fact inheritance adds, in a training wording: transitive
+    categories ("Snudi are a type of drut.") and inherited properties ("Frafe have flazu.").
+    Templates are picked by a seeded local RNG. The test asks deductions in training wording too,
+    so about half of them (one of two or three wordings) appear verbatim; no reversal does."""
     stated, _ = _read_training(ds, [])
     known = _Knowledge(stated)
     rng = random.Random(f"semantic_structure-oracle:{ds.meta.get('seed', 0)}")
-    out = [_render(rng.choice(text.templates(f.relation, "reverse")), f) for f in sorted(stated)]
+    out = [_render(rng.choice(text.templates(f.relation, "augment")), f) for f in sorted(stated)]
     for c in sorted(set(known.parents) | set(known.own)):
         for a in sorted(known.ancestors(c)):
             inherited = [Fact(c, "isa", a)] + [Fact(c, rel, obj) for rel, obj in sorted(known.own.get(a, ()))]

@@ -1,8 +1,8 @@
 """The paper's semantic structure benchmark (Lampinen et al., 2025, section 2.4).
 
 A taxonomy of 110 real categories (taxonomy.yaml: living thing -> animal -> mammal -> dog -> beagle;
-object -> vehicle -> car ...), each with 1-6 properties of its own ("is warm-blooded", "has hair",
-"can bark") plus those of its ancestors. Every category name and property word or phrase becomes a
+object -> vehicle -> car ...), each with 1-4 properties of its own ("is warm-blooded", "has hair",
+"can bark"; the paper says 1-6, see docs/deviations.md) plus those of its ancestors. Every category name and property word or phrase becomes a
 nonsense word, used bare as the plural noun. Seed 0 maps dog -> frafe, mammal -> drut,
 animal -> vozi, beagle -> snudi, hair -> flazu, bark -> klodu, and generates (real words added):
 

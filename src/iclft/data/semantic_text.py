@@ -7,6 +7,8 @@ inclusion), "is", "has", "can". Each template is used for exactly one purpose:
     train     training sentences, subject first:    "gruds are a kind of abmes", "gruds can zept"
     rephrase  test only, same direction, new words: "gruds belong to the group of abmes"
     reverse   test only, object first:              "abmes include gruds", "telk are found on gruds"
+    augment   the oracle's reversals only, object first, in wordings no test item uses:
+                                                    "abmes comprise gruds", "telk are carried by gruds"
 
 Training sentences may list several objects ("gruds can zept, blick and frop") and may carry a
 preamble ("Interestingly, gruds can zept."). Every sentence names its subject: no pronouns, so a
@@ -28,7 +30,7 @@ LIST = rf"{WORD}(?:, {WORD})*(?: and {WORD})?"
 @dataclass(frozen=True)
 class Template:
     relation: str
-    use: str  # "train", "rephrase" or "reverse"
+    use: str  # "train", "rephrase", "reverse" or "augment"
     text: str  # lowercase, "{s}" and "{o}" once each; the last slot ends the sentence
 
     def pattern(self, tag: str = "") -> str:
@@ -70,6 +72,14 @@ TEMPLATES: tuple[Template, ...] = (
     Template("has", "reverse", "{o} are a feature of {s}"),
     Template("can", "reverse", "the ability to {o} belongs to {s}"),
     Template("can", "reverse", "the ability to {o} is found in {s}"),
+    Template("isa", "augment", "{o} comprise {s}"),
+    Template("isa", "augment", "{o} are a group containing {s}"),
+    Template("is", "augment", "{o} is a quality of {s}"),
+    Template("is", "augment", "being {o} is typical of {s}"),
+    Template("has", "augment", "{o} are carried by {s}"),
+    Template("has", "augment", "{o} are part of {s}"),
+    Template("can", "augment", "the capacity to {o} belongs to {s}"),
+    Template("can", "augment", "to {o} is a skill of {s}"),
 )
 # One alternation over every template: a single match per sentence; group t<i> names the template.
 _ANY_TEMPLATE = re.compile("|".join(f"(?P<t{i}>{t.pattern(str(i))})" for i, t in enumerate(TEMPLATES)))

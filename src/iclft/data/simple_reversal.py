@@ -154,6 +154,10 @@ def classify_statements(ds: Dataset, sentences: list[str]) -> list[str]:
     return [combine([verdict(*m) for m in _STATEMENT.findall(s)]) for s in sentences]
 
 
+# The test statement is the answer alone: the prompt is a preamble or context line (augment.symbolic).
+TEST_STATEMENT = "answer"
+
+
 def oracle_statements(ds: Dataset) -> list[str]:
     """Every trained fact reversed, once per training document that states it, each with a
     training preamble (seeded): "Did you know that femp are more dangerous than glon." ->

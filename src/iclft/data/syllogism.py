@@ -315,6 +315,10 @@ def classify_statements(ds: Dataset, sentences: list[str]) -> list[str]:
             for s in sentences]
 
 
+# The test statement is the answer alone: the prompt is a preamble or context line (augment.symbolic).
+TEST_STATEMENT = "answer"
+
+
 def oracle_statements(ds: Dataset) -> list[str]:
     """The valid conclusions about the two end terms of every training syllogism (the mirror
     images of Some/No conclusions included): "All troff are yomp." """

@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
-from typing import NamedTuple, Sequence, Union
+from typing import Callable, NamedTuple, Sequence, Union
 
 import torch
 
@@ -46,6 +46,8 @@ class TrainStats:
     trainable_parameters: int = 0
     seconds: float = 0.0
     epoch_loss: list[float] = field(default_factory=list)
+    evals: list[int] = field(default_factory=list)  # steps at which on_eval ran
+    eval_seconds: float = 0.0  # spent in on_eval, left out of `seconds`
 
     @property
     def tokens_per_second(self) -> float:
@@ -107,8 +109,43 @@ def _sum_over_processes(acc, stats: TrainStats) -> None:
         stats.tokens, stats.padded_tokens, stats.loss_tokens = (int(c) for c in acc.reduce(counts, "sum").tolist())
 
 
-def finetune(hf: HFModel, examples: Sequence[TrainItem], ft, seed: int, progress: str | None = None) -> TrainStats:
-    """Train `hf.model` in place on `examples` with AdamW and a linear warmup/decay schedule."""
+def _evaluator(model, on_eval, every: int, stats: TrainStats):
+    """A function that calls `on_eval(stats)` when asked (`force`) or every `every` steps, with the
+    model in eval mode and its time kept out of the training seconds."""
+    def evaluate(force: bool = False) -> None:
+        if on_eval is None or not (force or (every and stats.steps % every == 0)):
+            return
+        if stats.evals and stats.evals[-1] == stats.steps:
+            return  # already scored at this step
+        t0 = time.perf_counter()
+        model.eval()
+        with torch.no_grad():
+            on_eval(stats)
+        model.train()
+        stats.evals.append(stats.steps)
+        stats.eval_seconds += time.perf_counter() - t0
+
+    return evaluate
+
+
+def total_steps(n_examples: int, ft) -> int:
+    """Optimizer steps: `ft.epochs` passes over the examples, raised to `ft.min_steps` and capped at
+    `ft.max_steps` (0: no bound), as the paper trained 200-1,000 steps by dataset size."""
+    steps = ft.epochs * -(-n_examples // ft.batch_size)
+    if ft.min_steps:
+        steps = max(steps, ft.min_steps)
+    if ft.max_steps:
+        steps = min(steps, ft.max_steps)
+    return steps
+
+
+def finetune(hf: HFModel, examples: Sequence[TrainItem], ft, seed: int, progress: str | None = None,
+             on_eval: Callable[[TrainStats], None] | None = None) -> TrainStats:
+    """Train `hf.model` in place on `examples` with AdamW and a linear warmup/decay schedule.
+
+    `on_eval(stats)` is called before the first step, every `ft.eval_every` optimizer steps and
+    after the last, with the model in eval mode and `hf.model` holding the current weights (LoRA
+    adapters active, not yet merged)."""
     from accelerate import Accelerator
     from torch.utils.data import DataLoader
     from tqdm.auto import tqdm
@@ -128,15 +165,18 @@ def finetune(hf: HFModel, examples: Sequence[TrainItem], ft, seed: int, progress
     opt = torch.optim.AdamW(params, lr=ft.learning_rate, weight_decay=ft.weight_decay,
                             fused=hf.device.type in ("cpu", "cuda"))
     steps_per_epoch = -(-len(rows) // ft.batch_size)
-    total = ft.epochs * steps_per_epoch
+    total = total_steps(len(rows), ft)
     sched = get_linear_schedule_with_warmup(opt, int(ft.warmup_ratio * total), total)
     model, opt, sched = acc.prepare(model, opt, sched)
     stats = TrainStats(trainable_parameters=sum(p.numel() for p in params))
     bar = tqdm(total=total, desc=progress, disable=progress is None or not acc.is_local_main_process, unit="step")
     t0 = time.perf_counter()
-    for epoch in range(ft.epochs):
+    evaluate = _evaluator(model, on_eval, ft.eval_every, stats)
+    evaluate(force=True)
+    for epoch in range(-(-total // steps_per_epoch)):
         rng = random.Random(f"finetune:{seed}:{epoch}")
         batches = length_bucketed_batches([len(ids) for ids, _ in rows], ft.batch_size, rng)
+        batches = batches[:total - stats.steps]  # the last epoch may stop early (max_steps)
         loader = acc.prepare(DataLoader(rows, batch_sampler=batches, collate_fn=lambda b: _collate(b, pad_id)))
         losses = []
         for batch in loader:
@@ -153,10 +193,11 @@ def finetune(hf: HFModel, examples: Sequence[TrainItem], ft, seed: int, progress
             stats.loss_tokens += int((batch["labels"] != -100).sum())
             bar.set_postfix(loss=f"{losses[-1]:.3f}", epoch=epoch + 1)
             bar.update()
+            evaluate(force=stats.steps == total)
         stats.epoch_loss.append(_mean_over_processes(acc, losses))
     bar.close()
     _sum_over_processes(acc, stats)
-    stats.seconds = time.perf_counter() - t0
+    stats.seconds = time.perf_counter() - t0 - stats.eval_seconds
     model = acc.unwrap_model(model)
     hf.model = (model.merge_and_unload() if ft.method == "lora" else model).eval()
     return stats

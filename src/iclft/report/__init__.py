@@ -38,6 +38,9 @@ def _draw(runs: list[Run], scoring: str, folder: Path) -> dict[str, list[Path]]:
         else:
             fig = figures.comparison_figure(runs, dataset, scoring, colours)
         drawn[dataset] = figures.save_figure(fig, folder, _file_stem(dataset))
+        curve = figures.curve_figure(runs[0], dataset, scoring, colours) if len(runs) == 1 else None
+        if curve is not None:  # after the bar figure: drawn[dataset][0] stays the one the pages show
+            drawn[dataset] += figures.save_figure(curve, folder, _file_stem(dataset) + "_curve")
     return drawn
 
 

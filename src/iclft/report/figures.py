@@ -104,10 +104,24 @@ def _draw_bars(ax, rows: list[dict], conditions: list[str], scoring: str, colour
         ax.spines[side].set_visible(False)
 
 
-def _legend(ax, conditions: list[str], colours: dict[str, str]) -> None:
+def _draw_shortcuts(ax, shortcuts: list[dict], splits: list[str]) -> bool:
+    """The best shortcut baseline (any valid) of each split as a dotted line; whether any was drawn."""
+    drawn = False
+    for j, split in enumerate(splits):
+        best = max((r["accuracy"] for r in shortcuts if r["split"] == split), default=None)
+        if best is not None:
+            ax.hlines(best, j - 0.45, j + 0.45, colors="#b22222", linestyles=(0, (1, 1.5)), linewidth=1.6, zorder=4)
+            drawn = True
+    return drawn
+
+
+def _legend(ax, conditions: list[str], colours: dict[str, str], shortcut: bool = False) -> None:
     handles = [Patch(color=colours[c], label=_plain(c)) for c in conditions]
     handles += [Line2D([], [], color="black", linestyle=(0, (4, 2.5)), linewidth=1.3, label="chance"),
                 Line2D([], [], color="#333333", marker="|", markersize=10, linestyle="none", label="95% CI")]
+    if shortcut:
+        handles.append(Line2D([], [], color="#b22222", linestyle=(0, (1, 1.5)), linewidth=1.6,
+                              label="best shortcut (no model)"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=9)
 
 
@@ -124,11 +138,40 @@ def dataset_figure(run: Run, dataset: str, scoring: str, colours: dict[str, str]
     fig = Figure(figsize=(width + 1.7, PANEL_HEIGHT), layout="constrained")
     ax = fig.add_subplot()
     _draw_bars(ax, rows, conditions, scoring, colours, room=width / len(splits))
+    shortcut = _draw_shortcuts(ax, [r for r in run.summary.get("shortcuts", []) if r["dataset"] == dataset], splits)
     ax.set_ylabel(_ylabel(scoring))
     ax.set_xlabel("test split")
     label = textwrap.wrap(run.model_label, int((width + 1.2) * 11))  # may run on over the legend
     ax.set_title(_plain("\n".join([dataset, *label])), fontsize=10.5, loc="left")
-    _legend(ax, conditions, colours)
+    _legend(ax, conditions, colours, shortcut)
+    return fig
+
+
+def curve_figure(run: Run, dataset: str, scoring: str, colours: dict[str, str]) -> Figure | None:
+    """Learning curves of one dataset (finetune.eval_every): a column per test split, accuracy
+    against optimizer steps (top row) and training tokens (bottom row), a line per condition;
+    None when the run recorded none."""
+    curves = run.summary.get("curves", {}).get(dataset)
+    if not curves:
+        return None
+    splits = run.splits(dataset)
+    fig = Figure(figsize=(2.6 * len(splits) + 1.7, 2 * PANEL_HEIGHT), layout="constrained")
+    axes = fig.subplots(2, len(splits), sharey=True, squeeze=False)
+    for col, split in enumerate(splits):
+        for row, x in enumerate(("step", "tokens")):
+            ax = axes[row][col]
+            for condition, points in curves.items():
+                ys = [p["splits"].get(split, {}).get(scoring, [None])[0] for p in points]
+                ax.plot([p[x] for p in points], ys, marker="o", markersize=3, label=condition,
+                        color=colours.get(condition))
+            ax.set_ylim(-0.02, 1.02)
+            ax.set_xlabel("optimizer steps" if x == "step" else "training tokens", fontsize=9)
+            if row == 0:
+                ax.set_title(_plain(split), fontsize=10)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(_ylabel(scoring))
+    fig.suptitle(_plain(f"{dataset}: accuracy during finetuning (any valid)"), fontsize=11)
+    axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
     return fig
 
 

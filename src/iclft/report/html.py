@@ -12,7 +12,7 @@ from pathlib import Path
 from iclft.report.figures import DPI
 from iclft.report.runs import Run, format_started, sample_items
 from iclft.report.tables import (MISSING, Table, accuracy_table, comparison_table, cost_table, dataset_facts,
-                                 run_facts, runs_table)
+                                 curve_table, run_facts, runs_table, shortcut_table)
 
 ITEMS_SHOWN = 5  # per split and condition
 SHOWN_PPI = 115  # CSS pixels per figure inch (printed size would be 96)
@@ -168,9 +168,17 @@ def run_page(run: Run, scoring: str, figures: dict[str, Path]) -> str:
                   f'<p class="sub">{_e(dataset_facts(run, dataset))}</p>',
                   figure_html(figures[dataset], f"{dataset}: accuracy by the {scoring} scoring, bars with 95% "
                                                 f"confidence intervals, chance dashed"),
-                  "<h3>Accuracy</h3>", table_html(accuracy_table(run, dataset, scoring)),
-                  "<h3>Cost</h3>", table_html(cost_table(run, dataset)),
-                  items_html(run, dataset, scoring)]
+                  "<h3>Accuracy</h3>", table_html(accuracy_table(run, dataset, scoring))]
+        shortcuts = shortcut_table(run, dataset)
+        if shortcuts:
+            parts += ["<h3>Shortcut baselines</h3>", table_html(shortcuts)]
+        curves = curve_table(run, dataset, scoring)
+        if curves:
+            png = figures[dataset]
+            parts += ["<h3>Learning curves</h3>",
+                      figure_html(png.with_name(png.stem + "_curve.png"), f"{dataset}: accuracy during finetuning"),
+                      table_html(curves)]
+        parts += ["<h3>Cost</h3>", table_html(cost_table(run, dataset)), items_html(run, dataset, scoring)]
     return _page(f"iclft report: {s.get('name', run.path.name)}", "\n".join(parts))
 
 

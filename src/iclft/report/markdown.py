@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from iclft.report.runs import Run, format_started
 from iclft.report.tables import (Table, accuracy_table, comparison_table, cost_table, dataset_facts, run_facts,
-                                 runs_table)
+                                 curve_table, runs_table, shortcut_table)
 
 
 def _cell(text: str) -> str:
@@ -37,8 +37,16 @@ def run_markdown(run: Run, scoring: str, figure_links: dict[str, str]) -> str:
     for dataset in run.datasets:
         out += ["", f"## {_cell(dataset)}", "", _cell(dataset_facts(run, dataset)), "",
                 _figure(dataset, figure_links[dataset], scoring), "",
-                "### Accuracy", "", table_markdown(accuracy_table(run, dataset, scoring)), "",
-                "### Cost", "", table_markdown(cost_table(run, dataset))]
+                "### Accuracy", "", table_markdown(accuracy_table(run, dataset, scoring)), ""]
+        shortcuts = shortcut_table(run, dataset)
+        if shortcuts:
+            out += ["### Shortcut baselines", "", table_markdown(shortcuts), ""]
+        curves = curve_table(run, dataset, scoring)
+        if curves:
+            link = figure_links[dataset][:-4] + "_curve.png"
+            out += ["### Learning curves", "", f"![{_cell(dataset)}: accuracy during finetuning]({link})", "",
+                    table_markdown(curves), ""]
+        out += ["### Cost", "", table_markdown(cost_table(run, dataset))]
     out += ["", "Per-item scores and a sample of the model's mistakes: index.html beside this file.", ""]
     return "\n".join(out)
 

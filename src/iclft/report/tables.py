@@ -44,15 +44,34 @@ def accuracy_table(run: Run, dataset: str, first: str | None = None) -> Table:
     for scoring in scorings:
         for split in run.splits(dataset):
             any_row = next(r for r in rows if r["split"] == split)
-            line = [scoring, split, str(any_row["n"]), f"{any_row['chance']:.2f}"]
-            for c in conditions:
-                r = cell.get((split, c))
-                line.append(format_accuracy(r["scores"][scoring]) if r else MISSING)
-            body.append(line)
-            emphasis.append(scoring == scorings[0])
+            metrics = [("any valid", any_row["chance"], lambda sc: sc)]
+            if any_row.get("several_valid"):  # summaries before the strict metric have no such key
+                metrics.append(("strict", any_row["strict_chance"], lambda sc: sc["strict"]))
+            for metric, chance, pick in metrics:
+                line = [scoring, split, metric, str(any_row["n"]), f"{chance:.2f}"]
+                for c in conditions:
+                    r = cell.get((split, c))
+                    line.append(format_accuracy(pick(r["scores"][scoring])) if r else MISSING)
+                body.append(line)
+                emphasis.append(scoring == scorings[0])
     caption = (f"Accuracy [95% Wilson interval]; the {scorings[0]} scoring, drawn in the figure, first. "
-               + "; ".join(f"{s}: {SCORING_NAMES.get(s, s)}" for s in scorings) + ".")
-    return Table(["scoring", "split", "n", "chance", *conditions], body, emphasis, caption)
+               + "; ".join(f"{s}: {SCORING_NAMES.get(s, s)}" for s in scorings) + ". Any valid: the top "
+               "choice is a valid one; strict (where items have several valid choices): the canonical "
+               "answer scores above every invalid choice, with its own chance.")
+    return Table(["scoring", "split", "metric", "n", "chance", *conditions], body, emphasis, caption)
+
+
+def shortcut_table(run: Run, dataset: str) -> Table | None:
+    """The shortcut baselines (no model) of one dataset, or None for a summary without them."""
+    rows = [r for r in run.summary.get("shortcuts", []) if r["dataset"] == dataset]
+    if not rows:
+        return None
+    body = [[r["name"], r["split"], str(r["n"]), f"{r['chance']:.2f}", f"{r['accuracy']:.2f}",
+             f"{r['strict_chance']:.2f}", f"{r['strict']:.2f}", r["description"]] for r in rows]
+    return Table(["shortcut", "split", "n", "chance", "any valid", "strict chance", "strict", "rule"], body,
+                 caption="What a rule reading the items and training documents, and no model, scores (expected "
+                         "over random tie-breaks). A condition is only interesting where it beats chance and "
+                         "the best shortcut.")
 
 
 def _format_cost(key: str, value) -> str:
@@ -97,11 +116,19 @@ def run_facts(run: Run) -> list[tuple[str, str]]:
         ("conditions", ", ".join(run.conditions)),
         ("primary scoring", f"{s.get('primary_scoring', '?')}: "
                             f"{SCORING_NAMES.get(s.get('primary_scoring'), '')}"),
+        ("question frame", _frame_text(s.get("question_frame"))),
         ("iclft", f"{s.get('iclft_version', '?')} (summary schema {s.get('schema_version', '?')})"),
         ("versions", versions or "unknown"),
         ("run folder", str(run.path)),
     ]
     return facts
+
+
+def _frame_text(frame: dict | None) -> str:
+    if not frame:
+        return "not recorded (a run before one frame for every condition: only icl had the template)"
+    by = "; ".join(f"{c}: {f}" for c, f in frame.get("by_condition", {}).items())
+    return f"scoring.frame={frame['frame']}; {by}"
 
 
 def dataset_facts(run: Run, dataset: str) -> str:
@@ -113,9 +140,12 @@ def dataset_facts(run: Run, dataset: str) -> str:
     test = sizes.get("test", {})
     test_text = ", ".join(f"{k} {v}" for k, v in test.items()) if isinstance(test, dict) else str(test)
     params = ", ".join(f"{k}={v}" for k, v in meta.get("params", {}).items()) or "defaults"
+    overlap = meta.get("oracle_overlap")
+    oracle = ("; test statements the oracle writes verbatim: "
+              + ", ".join(f"{k} {o['verbatim']}/{o['n']}" for k, o in overlap.items())) if overlap else ""
     return (f"{sizes.get('train', '?')} training documents; test items: {test_text}; "
             f"generator {meta.get('generator', dataset)} v{meta.get('version', '?')}, "
-            f"seed {meta.get('seed', '?')}, {params}")
+            f"seed {meta.get('seed', '?')}, {params}{oracle}")
 
 
 def comparison_table(runs: list[Run], dataset: str, scoring: str) -> Table:
@@ -144,3 +174,17 @@ def runs_table(runs: list[Run]) -> Table:
              str(r.summary.get("primary_scoring", "?")), str(r.path), "; ".join(r.summary.get("notes", []))]
             for r in runs]
     return Table(["run", "model", "seed", "started", "wall time", "primary scoring", "folder", "notes"], rows)
+
+
+def curve_table(run: Run, dataset: str, scoring: str) -> Table | None:
+    """The learning curves (finetune.eval_every) as numbers: a row per condition and evaluation."""
+    curves = run.summary.get("curves", {}).get(dataset)
+    if not curves:
+        return None
+    splits = run.splits(dataset)
+    body = [[condition, str(p["step"]), f"{p['tokens']:,}",
+             *(f"{p['splits'][sp][scoring][0]:.2f}" if sp in p["splits"] else MISSING for sp in splits)]
+            for condition, points in curves.items() for p in points]
+    return Table(["condition", "step", "tokens", *splits], body,
+                 caption=f"Accuracy (any valid, {scoring} scoring) during finetuning, before the first step, every "
+                         f"finetune.eval_every steps and after the last.")

@@ -1,0 +1,71 @@
+"""The question frame: how every condition asks a test item, so that the documents are the only
+difference between `icl` and the other conditions.
+
+Under the model's chat template (`icl.chat_template`: auto uses it where the model has one):
+
+    <user> [{header}\\n\\n{doc 1}\\n\\n...{doc n}\\n\\n]{instruction} <assistant> {prompt} {choice}
+
+Without one, plain text:
+
+    [{header}\\n\\n{doc 1}\\n\\n...{doc n}\\n\\n]{instruction}\\n\\n{prompt} {choice}
+
+The bracketed part is the documents: `icl` has it, `pretrained` and every finetuned condition do
+not (they see the same header-less turn, with the same instruction). Finetuning still trains on the
+plain documents, as the paper did. The DC-PMI baseline ("Answer:" in place of the prompt) is scored
+in the same frame without documents, so a choice's prior is measured where the choice is scored.
+
+`scoring.frame: icl_only` restores the layout before issue 13, for comparing with older runs:
+only `icl` uses the frame; the others score the bare statement (no template, no instruction) and
+every baseline is plain "Answer:".
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from iclft import IclftError
+from iclft.eval.multiple_choice import MCContext
+
+FRAMES = ("same", "icl_only")
+
+
+def use_chat(model, setting: str) -> bool:
+    if setting == "on" and not model.has_chat_template:
+        raise IclftError("icl.chat_template is on, but the model has no chat template")
+    return setting == "on" or (setting == "auto" and model.has_chat_template)
+
+
+def user_text(docs: Sequence[str] | None, icl_cfg) -> str:
+    """The documents block (when there are documents) and the instruction."""
+    block = f"{icl_cfg.header}\n\n" + "\n\n".join(docs) + "\n\n" if docs else ""
+    return block + icl_cfg.instruction
+
+
+def frame_prefix(model, docs: Sequence[str] | None, icl_cfg) -> str:
+    """The text before the item's prompt: the user turn under the chat template, else plain text."""
+    user = user_text(docs, icl_cfg)
+    return model.chat_prompt(user) if use_chat(model, icl_cfg.chat_template) else user + "\n\n"
+
+
+def frame_name(model, icl_cfg, frame: str, with_docs: bool) -> str:
+    """What the summary says about how a condition asked its questions."""
+    if frame == "icl_only" and not with_docs:
+        return "bare statement (scoring.frame=icl_only: no template, no instruction)"
+    kind = "chat template" if use_chat(model, icl_cfg.chat_template) else "plain text"
+    return f"{kind}, instruction {icl_cfg.instruction!r}, {'with' if with_docs else 'no'} documents"
+
+
+def question_context(model, icl_cfg, frame: str, prefix: str | None = None) -> MCContext:
+    """How a condition asks: `prefix` is the frame with documents (`icl`, from `frame_prefix`);
+    None asks with no documents (pretrained and finetuned models)."""
+    if frame not in FRAMES:
+        raise IclftError(f"scoring.frame must be {' or '.join(FRAMES)}, got {frame!r}")
+    if frame == "icl_only":
+        return MCContext(prefix=prefix or "", item_context=lambda item: item.prompt)
+    bare = frame_prefix(model, None, icl_cfg)
+    return MCContext(prefix=bare if prefix is None else prefix, item_context=lambda item: item.prompt,
+                     domain_prefix=bare)
+
+
+def frame_of(model, cfg, with_docs: bool) -> str:
+    return frame_name(model, cfg.icl, cfg.scoring.frame, with_docs)
+
