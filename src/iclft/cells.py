@@ -29,6 +29,7 @@ from pathlib import Path
 from iclft import __version__
 from iclft.config import StudyConfig
 from iclft.data.schema import Dataset, atomic_write_text
+from iclft.models.registry import model_identity  # noqa: F401  (cells are keyed by it)
 
 log = logging.getLogger(__name__)
 ENTRY_VERSION = 1
@@ -54,21 +55,6 @@ def _sha256(obj) -> str:
 def dataset_hash(ds: Dataset) -> str:
     """The hash of everything generated: documents, test items and meta (generator, version, params)."""
     return _sha256(dataclasses.asdict(ds))
-
-
-def model_identity(name: str, source, device: str, dtype: str, trust_remote_code: bool) -> dict:
-    """The model as found on disk: every file's size and mtime for a local folder or GGUF file."""
-    path = Path(source.path)
-    files = []
-    if source.gguf_file:
-        f = path / source.gguf_file
-        files = [[f.name, f.stat().st_size, f.stat().st_mtime_ns]]
-    elif path.is_dir():
-        files = [[f.name, f.stat().st_size, f.stat().st_mtime_ns]
-                 for f in sorted(path.iterdir()) if f.is_file() and not f.name.startswith(".")]
-    return {"name": name, "path": str(path.resolve()) if path.exists() else source.path,
-            "gguf_file": source.gguf_file, "files": files, "device": device, "dtype": dtype,
-            "trust_remote_code": trust_remote_code}
 
 
 def key_parts(cfg: StudyConfig, model: dict, ds: Dataset, ds_hash: str, limit: int, condition: str) -> dict:

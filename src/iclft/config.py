@@ -32,6 +32,13 @@ class ModelConfig:
     dtype: str = "auto"  # auto: bfloat16 on a GPU that supports it, else float32
     device: str = "auto"  # auto: cuda when present, else cpu
     trust_remote_code: bool = False
+    # served models (name openai:MODEL): the server's OpenAI-compatible URL, the environment variable
+    # holding its key (never written anywhere), its context window where the server does not report
+    # it, and a local tokenizer (any name above) whose chat template frames the questions
+    base_url: str = ""
+    api_key_env: str = "OPENAI_API_KEY"
+    context_window: int = 0
+    tokenizer: str = ""
 
 
 @dataclass
@@ -268,6 +275,13 @@ def validate(cfg: StudyConfig) -> None:
 
     from iclft.data import GENERATORS, check_params
 
+    if cfg.model.name.startswith("openai:"):
+        tuned = [c for c in cfg.conditions if c.startswith("finetune")]
+        if tuned:
+            raise IclftError(f"{', '.join(tuned)}: finetuning needs local weights, and {cfg.model.name} is "
+                             f"served; run pretrained and icl on it, or a local model for every condition")
+    if cfg.model.context_window < 0:
+        raise IclftError(f"model.context_window must be 0 (as the server reports) or more, got {cfg.model.context_window}")
     if not cfg.conditions:
         raise IclftError(f"the config names no condition; known: {', '.join(CONDITIONS)}")
     for c in cfg.conditions:

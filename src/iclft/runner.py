@@ -42,6 +42,7 @@ from iclft.folders import complete_folder, new_folder_name, partial_of, start_fo
 from iclft.grid import GRID_INDEX, Point, grid_index, grid_points
 from iclft.augment.symbolic import oracle_overlap
 from iclft.eval.metrics import accuracy
+from iclft.models.base import is_served, load_model
 from iclft.eval.shortcuts import shortcut_rows
 from iclft.eval.multiple_choice import SCORINGS
 
@@ -186,19 +187,24 @@ def plan_study(cfg: StudyConfig, model=None) -> Plan:
     from iclft.models.registry import resolve
 
     data = plan_data(cfg)
-    if model is not None:
-        source, device, dtype = model.source, model.device.type, str(model.model.dtype)
+    note = ""
+    if is_served(cfg.model.name):  # one request to the server: one that cannot be reached fails here
+        identity = (model or load_model(cfg.model)).identity()
     else:
-        source, dev = resolve(cfg.model.name), pick_device(cfg.model.device)
-        device, dtype = dev.type, str(pick_dtype(cfg.model.dtype, dev))
-    identity = model_identity(cfg.model.name, source, device, dtype, cfg.model.trust_remote_code)
+        if model is not None:
+            source, device, dtype = model.source, model.device.type, str(model.model.dtype)
+        else:
+            source, dev = resolve(cfg.model.name), pick_device(cfg.model.device)
+            device, dtype = dev.type, str(pick_dtype(cfg.model.dtype, dev))
+        identity = model_identity(cfg.model.name, source, device, dtype, cfg.model.trust_remote_code)
+        note = source.note
     cells = []
     for ds, d, lim in zip(data.datasets, cfg.datasets, data.limited):
         ds_hash = dataset_hash(ds)
         for cond in cfg.conditions:
             parts = key_parts(cfg, identity, ds, ds_hash, d.limit, cond)
             cells.append(Cell(lim, cond, cell_key(parts), parts))
-    return Plan(cfg, data.datasets, cells, data.notes, source.note)
+    return Plan(cfg, data.datasets, cells, data.notes, note)
 
 
 class _LazyModel:
@@ -208,12 +214,9 @@ class _LazyModel:
         self.cfg, self.model = cfg, model
 
     def get(self):
-        from iclft.models.hf import HFModel
-
         if self.model is None:
-            m = self.cfg.model
-            print(f"loading model {m.name} ...", file=sys.stderr)
-            self.model = HFModel.load(m.name, m.dtype, m.device, m.trust_remote_code)
+            print(f"loading model {self.cfg.model.name} ...", file=sys.stderr)
+            self.model = load_model(self.cfg.model)
         return self.model
 
 
@@ -267,8 +270,7 @@ def _load_finished(work: Path, cell: Cell) -> CellResult | None:
 def _model_facts(model) -> dict:
     """What the summary reports about the model, kept with each cell so a run served from the
     cache or an interrupted run need not load it."""
-    return {"label": model.source.label, "dtype": str(model.model.dtype), "device": str(model.device),
-            "context_window": model.max_length}
+    return model.facts()
 
 
 def check_scores(name: str, records: list[dict]) -> None:

@@ -36,10 +36,10 @@ def fit_documents(model, dataset, icl_cfg, seed: int) -> tuple[str, list[str]]:
     docs = [d.text for d in dataset.train]
     if icl_cfg.order == "shuffled":
         random.Random(f"icl-order:{seed}").shuffle(docs)
-    question = max(len(model.encode(f"{it.prompt} {c}")) for it in dataset.test for c in it.choices)
+    question = max(model.count_tokens([f"{it.prompt} {c}" for it in dataset.test for c in it.choices]))
     budget = model.max_length - question - icl_cfg.reserve_tokens - 8  # 8: template/boundary slack
     prefix = build_prefix(model, docs, icl_cfg)
-    n_prefix = len(model.encode(prefix))
+    [n_prefix] = model.count_tokens([prefix])
     if n_prefix <= budget:
         return prefix, []
     if not icl_cfg.subsample:
@@ -53,7 +53,7 @@ def fit_documents(model, dataset, icl_cfg, seed: int) -> tuple[str, list[str]]:
     while lo < hi:
         mid = (lo + hi + 1) // 2
         kept = [docs[i] for i in sorted(order[:mid])]
-        if len(model.encode(build_prefix(model, kept, icl_cfg))) <= budget:
+        if model.count_tokens([build_prefix(model, kept, icl_cfg)])[0] <= budget:
             lo = mid
         else:
             hi = mid - 1
@@ -72,6 +72,6 @@ def run(model, dataset, cfg) -> ConditionResult:
     ctx = question_context(model, cfg.icl, cfg.scoring.frame, prefix)
     records = score_items(model, dataset.test, ctx, cfg.scoring.batch_size,
                           progress=f"{dataset.name} icl: scoring")
-    cost = {"eval_seconds": time.perf_counter() - t0, "context_tokens": len(model.encode(prefix)),
+    cost = {"eval_seconds": time.perf_counter() - t0, "context_tokens": model.count_tokens([prefix])[0],
             "question_frame": frame_of(model, cfg, with_docs=True)}
     return ConditionResult(records, cost=cost, notes=notes)

@@ -24,7 +24,7 @@ import torch
 from safetensors import SafetensorError
 
 from iclft import IclftError
-from iclft.models.registry import ModelSource, resolve
+from iclft.models.registry import ModelSource, model_identity, resolve
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +70,14 @@ def pick_dtype(dtype: str, device: torch.device) -> torch.dtype:
 class HFModel:
     """A loaded model and tokenizer. Build one with `HFModel.load(name)`."""
 
-    def __init__(self, model, tokenizer, source: ModelSource):
+    can_finetune = True
+
+    def __init__(self, model, tokenizer, source: ModelSource, name: str = "", trust_remote_code: bool = False):
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.source = source
+        self.name = name or source.label  # as the config names it: part of the cache key
+        self.trust_remote_code = trust_remote_code
 
     # ---------------------------------------------------------------- loading
     @classmethod
@@ -93,7 +97,17 @@ class HFModel:
         except (OSError, ValueError, SafetensorError) as e:  # missing, damaged or truncated files
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise IclftError(f"could not load model {name!r}: {first}") from None
-        return cls(model.to(dev), tokenizer, source)
+        return cls(model.to(dev), tokenizer, source, name, trust_remote_code)
+
+    def identity(self) -> dict:
+        """The model as found on disk, with device and dtype: what a cache key needs."""
+        return model_identity(self.name, self.source, self.device.type, str(self.model.dtype),
+                              self.trust_remote_code)
+
+    def facts(self) -> dict:
+        """What a summary reports about the model."""
+        return {"label": self.source.label, "dtype": str(self.model.dtype), "device": str(self.device),
+                "context_window": self.max_length}
 
     @property
     def device(self) -> torch.device:
@@ -115,6 +129,9 @@ class HFModel:
             [{"role": "user", "content": user_text}], tokenize=False, add_generation_prompt=True)
 
     # ----------------------------------------------------------- tokenization
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(self.encode(t)) for t in texts]
+
     def encode(self, text: str) -> list[int]:
         return self.tokenizer(text, add_special_tokens=False)["input_ids"] if text else []
 

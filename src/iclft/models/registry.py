@@ -118,3 +118,18 @@ def _hub_unreachable() -> str:
     except OSError as e:
         return f"{host} cannot be reached from here ({e.strerror or e})"
     return ""
+
+
+def model_identity(name: str, source, device: str, dtype: str, trust_remote_code: bool) -> dict:
+    """The model as found on disk: every file's size and mtime for a local folder or GGUF file."""
+    path = Path(source.path)
+    files = []
+    if source.gguf_file:
+        f = path / source.gguf_file
+        files = [[f.name, f.stat().st_size, f.stat().st_mtime_ns]]
+    elif path.is_dir():
+        files = [[f.name, f.stat().st_size, f.stat().st_mtime_ns]
+                 for f in sorted(path.iterdir()) if f.is_file() and not f.name.startswith(".")]
+    return {"name": name, "path": str(path.resolve()) if path.exists() else source.path,
+            "gguf_file": source.gguf_file, "files": files, "device": device, "dtype": dtype,
+            "trust_remote_code": trust_remote_code}

@@ -1,0 +1,235 @@
+"""A model behind an OpenAI-compatible completions server (vLLM, llama.cpp's server, a hosted one).
+
+`model.name: openai:MODEL` with `model.base_url: http://HOST:PORT/v1`; the key, if the server wants
+one, comes from the environment variable `model.api_key_env` (default OPENAI_API_KEY) and is never
+written anywhere.
+
+Scoring is lm-evaluation-harness's `local-completions` method in strings: one completions request
+per (prefix + context + continuation) with `echo: true`, `logprobs: 1` and `max_tokens: 1`; the
+server returns every prompt token with its log-probability and character offset, and
+
+    log p(continuation | prefix + context) = sum of token_logprobs over the prompt tokens
+                                             that start at or after len(prefix + context)
+
+(the one generated token is not part of the prompt, so it is left out). A token that straddles the
+boundary (the server merged the last context character with the first continuation character) is
+counted with the continuation. A server that returns no prompt log-probabilities is an error at
+the first request, naming what it returned. Where the server caches prompt prefixes (llama.cpp and
+vLLM do), the shared in-context documents are computed once by the server.
+
+Generation is one completions request per prompt batch (`n` samples, `temperature`, `top_p`,
+`seed`, `stop`). Finetuning needs local weights: this backend cannot train.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Sequence
+
+from iclft import IclftError
+from iclft.models.generation import Generations, Sample
+from iclft.models.hf import ContinuationScore
+
+log = logging.getLogger(__name__)
+PREFIX = "openai:"
+RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Server:
+    base_url: str
+    model: str
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout: float = 120.0
+
+
+class OpenAIModel:
+    """The backend contract (iclft.models.base.LanguageModel) over HTTP."""
+
+    can_finetune = False
+
+    def __init__(self, server: Server, context_window: int = 0, tokenizer=None):
+        self.server = server
+        self.tokenizer = tokenizer  # local HF tokenizer, for the chat template only (optional)
+        self._info = self._model_info()
+        self._window = context_window or self._reported_window()
+
+    @classmethod
+    def load(cls, name: str, base_url: str, api_key_env: str = "OPENAI_API_KEY", context_window: int = 0,
+             tokenizer: str = "") -> "OpenAIModel":
+        if not name.startswith(PREFIX) or not name[len(PREFIX):]:
+            raise IclftError(f"model.name {name!r}: a served model is named openai:MODEL")
+        if not base_url:
+            raise IclftError(f"model.name {name!r} needs model.base_url (for example http://127.0.0.1:8000/v1)")
+        tok = None
+        if tokenizer:
+            from transformers import AutoTokenizer
+
+            from iclft.models.registry import resolve
+
+            src = resolve(tokenizer)
+            kwargs = {"gguf_file": src.gguf_file} if src.gguf_file else {}
+            tok = AutoTokenizer.from_pretrained(src.path, **kwargs)
+        return cls(Server(base_url.rstrip("/"), name[len(PREFIX):], api_key_env), context_window, tok)
+
+    # ---------------------------------------------------------------- HTTP
+    def _request(self, path: str, payload: dict | None = None) -> dict:
+        """POST (or GET without a payload) with retries and exponential backoff on connection errors,
+        429 and 5xx; any other HTTP error is one IclftError with the server's message."""
+        url = f"{self.server.base_url}{path}"
+        headers = {"Content-Type": "application/json"}
+        key = os.environ.get(self.server.api_key_env)
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        data = json.dumps(payload).encode() if payload is not None else None
+        for attempt in range(RETRIES + 1):
+            try:
+                req = urllib.request.Request(url, data=data, headers=headers)
+                with urllib.request.urlopen(req, timeout=self.server.timeout) as resp:
+                    return json.loads(resp.read().decode("utf-8"))
+            except urllib.error.HTTPError as e:
+                body = e.read().decode("utf-8", "replace")[:300]
+                if e.code != 429 and e.code < 500 or attempt == RETRIES:
+                    raise IclftError(f"{url}: HTTP {e.code} from the server: {body}") from None
+                reason = f"HTTP {e.code}"
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
+                if attempt == RETRIES:
+                    raise IclftError(f"{url}: the server cannot be reached ({getattr(e, 'reason', e)})") from None
+                reason = str(getattr(e, "reason", e))
+            except ValueError as e:
+                raise IclftError(f"{url}: the server's answer is not JSON ({e})") from None
+            wait = min(30.0, 0.5 * 2 ** attempt) * (1 + random.random() / 4)
+            log.warning("%s: %s, retrying in %.1f s", url, reason, wait)
+            time.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _model_info(self) -> dict:
+        models = self._request("/models").get("data", [])
+        ids = [m.get("id") for m in models]
+        if self.server.model not in ids:
+            raise IclftError(f"{self.server.base_url}: serves {', '.join(map(str, ids)) or 'no model'}, "
+                             f"not {self.server.model!r}")
+        return next(m for m in models if m.get("id") == self.server.model)
+
+    def _reported_window(self) -> int:
+        info = self._info
+        n = info.get("max_model_len") or (info.get("meta") or {}).get("n_ctx") or (info.get("meta") or {}).get(
+            "n_ctx_train")
+        if not n:
+            raise IclftError(f"{self.server.base_url} does not report the context window of "
+                             f"{self.server.model!r}; set model.context_window")
+        return int(n)
+
+    # ---------------------------------------------------------------- the contract
+    @property
+    def max_length(self) -> int:
+        return self._window
+
+    @property
+    def has_chat_template(self) -> bool:
+        return bool(self.tokenizer is not None and getattr(self.tokenizer, "chat_template", None))
+
+    def chat_prompt(self, user_text: str) -> str:
+        if not self.has_chat_template:
+            raise IclftError("no chat template: give model.tokenizer (a local tokenizer with one)")
+        return self.tokenizer.apply_chat_template(
+            [{"role": "user", "content": user_text}], tokenize=False, add_generation_prompt=True)
+
+    def identity(self) -> dict:
+        """What a cache key needs: the server, the model id and what the server says of it."""
+        return {"backend": "openai", "base_url": self.server.base_url, "model": self.server.model,
+                "server_model": {k: self._info.get(k) for k in sorted(self._info) if k != "permission"}}
+
+    def facts(self) -> dict:
+        return {"label": f"{self.server.model} (served at {self.server.base_url})", "dtype": "as served",
+                "device": self.server.base_url, "context_window": self.max_length}
+
+    def count_tokens(self, texts: Sequence[str], batch_size: int = 16) -> list[int]:
+        """Tokens of each text as the server counts them (echoed prompt tokens, less the generated one)."""
+        out = []
+        for i in range(0, len(texts), batch_size):
+            batch = list(texts[i:i + batch_size])
+            out += [sum(1 for off in c["logprobs"]["text_offset"] if off < len(t))
+                    for t, c in zip(batch, self._echo(batch))]
+        return out
+
+    def _echo(self, prompts: list[str]) -> list[dict]:
+        out = self._request("/completions", {"model": self.server.model, "prompt": prompts, "echo": True,
+                                             "logprobs": 1, "max_tokens": 1, "temperature": 0.0})
+        choices = sorted(out.get("choices", []), key=lambda c: c.get("index", 0))
+        if len(choices) != len(prompts):
+            raise IclftError(f"{self.server.base_url}: {len(choices)} choices for {len(prompts)} prompts")
+        for c in choices:
+            lp = c.get("logprobs") or {}
+            if not lp.get("token_logprobs") or not lp.get("text_offset"):
+                raise IclftError(f"{self.server.base_url}: the server returned no prompt log-probabilities "
+                                 f"(echo with logprobs); it cannot score (llama.cpp: start the server "
+                                 f"with logits_all)")
+        return choices
+
+    def loglikelihood(self, requests: Sequence[tuple[str, str]], prefix: str = "", batch_size: int = 16,
+                      progress: str | None = None, **_) -> list[ContinuationScore]:
+        """log p(continuation | prefix + context) for each (context, continuation), `batch_size`
+        prompts per request."""
+        from tqdm import tqdm
+
+        out: list[ContinuationScore] = []
+        starts = list(range(0, len(requests), batch_size))
+        for i in tqdm(starts, desc=progress, unit="request", leave=False, disable=progress is None):
+            batch = requests[i:i + batch_size]
+            texts = [prefix + ctx + cont for ctx, cont in batch]
+            for (ctx, cont), text, choice in zip(batch, texts, self._echo(texts)):
+                if not cont:
+                    raise IclftError(f"empty continuation after {ctx[-40:]!r}: nothing to score")
+                out.append(_continuation_score(choice["logprobs"], len(prefix) + len(ctx), len(text), cont))
+        return out
+
+    def generate(self, prompts: Sequence[str], prefix: str = "", max_new_tokens: int = 64,
+                 temperature: float = 0.0, top_p: float = 1.0, seed: int = 0, stop: Sequence[str] = (),
+                 n_samples: int = 1, batch_size: int = 8, progress: str | None = None, **_) -> Generations:
+        t0, samples, read, written = time.perf_counter(), [], 0, 0
+        for i in range(0, len(prompts), batch_size):
+            batch = [prefix + p for p in prompts[i:i + batch_size]]
+            payload = {"model": self.server.model, "prompt": batch, "max_tokens": max_new_tokens,
+                       "temperature": temperature, "top_p": top_p, "seed": seed, "n": n_samples}
+            if stop:
+                payload["stop"] = list(stop)
+            res = self._request("/completions", payload)
+            choices = sorted(res.get("choices", []), key=lambda c: c.get("index", 0))
+            if len(choices) != len(batch) * n_samples:
+                raise IclftError(f"{self.server.base_url}: {len(choices)} completions for "
+                                 f"{len(batch)} prompts x {n_samples} samples")
+            usage = res.get("usage") or {}
+            read += usage.get("prompt_tokens", 0)
+            written += usage.get("completion_tokens", 0)
+            per = max(1, usage.get("completion_tokens", 0) // max(1, len(choices)))
+            for k in range(len(batch)):
+                row = choices[k * n_samples:(k + 1) * n_samples]
+                samples.append([Sample(c.get("text", "").strip(), per, c.get("finish_reason") == "stop")
+                                for c in row])
+        return Generations(samples, read, written, time.perf_counter() - t0)
+
+
+def _continuation_score(logprobs: dict, boundary: int, end: int, continuation: str) -> ContinuationScore:
+    """Sum the log-probabilities of the prompt tokens from `boundary` (character offset) to `end`;
+    a token starting before the boundary but reaching past it belongs to the continuation."""
+    offsets, values, tokens = logprobs["text_offset"], logprobs["token_logprobs"], logprobs.get("tokens") or []
+    total, n = 0.0, 0
+    for k, (off, lp) in enumerate(zip(offsets, values)):
+        if off >= end:
+            break  # the generated token
+        token_end = offsets[k + 1] if k + 1 < len(offsets) else off + len(tokens[k] if k < len(tokens) else "")
+        if off >= boundary or token_end > boundary:
+            if lp is None:
+                raise IclftError("the server gave no log-probability for a continuation token")
+            total += lp
+            n += 1
+    if n == 0:
+        raise IclftError(f"no continuation tokens found for {continuation!r} in the server's answer")
+    return ContinuationScore(total, n, len(continuation.encode("utf-8")))

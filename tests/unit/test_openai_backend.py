@@ -1,0 +1,161 @@
+"""The OpenAI-compatible backend against a fake completions server in this process: the echo/logprobs
+arithmetic, the boundary rule, batching, retries, and one-line errors."""
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from iclft import IclftError
+from iclft.models.openai_compat import OpenAIModel, Server, _continuation_score
+
+TOKEN = re.compile(r" ?[A-Za-z]+|.", re.S)  # words with their leading space, else one character
+
+
+def _tokens(text):
+    return [(m.start(), m.group()) for m in TOKEN.finditer(text)]
+
+
+def _logprob(token):
+    return -float(len(token))  # a made-up but deterministic model: longer tokens are less likely
+
+
+class Fake(BaseHTTPRequestHandler):
+    calls: list = []
+    fail_first = 0  # answer this many requests with HTTP 503 first
+    logprobs = True
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, code, payload):
+        body = json.dumps(payload).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self._send(200, {"data": [{"id": "fake-model", "max_model_len": 512, "owned_by": "test"}]})
+
+    def do_POST(self):
+        payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        Fake.calls.append(payload)
+        if Fake.fail_first:
+            Fake.fail_first -= 1
+            return self._send(503, {"error": "busy"})
+        choices = []
+        for i, prompt in enumerate(payload["prompt"]):
+            if payload.get("echo"):
+                toks = _tokens(prompt) + [(len(prompt), "!")]
+                lp = {"tokens": [t for _, t in toks], "text_offset": [o for o, _ in toks],
+                      "token_logprobs": [None] + [_logprob(t) for _, t in toks[1:]]}
+                choices.append({"index": i, "text": prompt + "!", "logprobs": lp if Fake.logprobs else None})
+            else:
+                for k in range(payload.get("n", 1)):
+                    choices.append({"index": i * payload.get("n", 1) + k, "text": f" out{i}.{k}",
+                                    "finish_reason": "stop"})
+        self._send(200, {"choices": choices, "usage": {"prompt_tokens": 3, "completion_tokens": 2 * len(choices)}})
+
+
+@pytest.fixture
+def server():
+    Fake.calls, Fake.fail_first, Fake.logprobs = [], 0, True
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Fake)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    httpd.shutdown()
+
+
+def test_scores_are_the_summed_logprobs_of_the_continuation_tokens(server):
+    model = OpenAIModel.load("openai:fake-model", server)
+    assert model.max_length == 512 and not model.has_chat_template and model.can_finetune is False
+    reqs = [("Fact: glon are wider than", " femp"), ("Q:", " a b"), ("x", "y")]
+    scores = model.loglikelihood(reqs, prefix="Docs. ", batch_size=2)
+    assert [s.logprob for s in scores] == [-5.0, -4.0, -3.0]  # " femp"; " a" + " b"; " xy" straddles: whole
+    assert [s.n_tokens for s in scores] == [1, 2, 1]
+    assert [len(c["prompt"]) for c in Fake.calls] == [2, 1]  # batches of 2
+    assert Fake.calls[0]["prompt"][0] == "Docs. Fact: glon are wider than femp" and Fake.calls[0]["echo"]
+
+
+def test_a_token_straddling_the_boundary_counts_with_the_continuation():
+    lp = {"text_offset": [0, 2, 5, 9], "token_logprobs": [None, -1.0, -2.0, -9.0], "tokens": ["ab", "cde", "fghi", "!"]}
+    # boundary inside "cde" (offset 3): "cde" and "fghi" are the continuation, "!" is generated
+    assert _continuation_score(lp, 3, 9, "defghi").logprob == -3.0
+    assert _continuation_score(lp, 5, 9, "fghi").logprob == -2.0
+
+
+def test_transient_server_errors_are_retried(server, monkeypatch):
+    monkeypatch.setattr("iclft.models.openai_compat.time.sleep", lambda s: None)
+    model = OpenAIModel.load("openai:fake-model", server)
+    Fake.fail_first = 2
+    assert model.loglikelihood([("a", " b")])[0].logprob == -2.0
+    assert len(Fake.calls) == 3
+
+
+def test_generation_returns_n_samples_per_prompt(server):
+    model = OpenAIModel.load("openai:fake-model", server)
+    out = model.generate(["p1", "p2"], prefix="ctx ", n_samples=2, temperature=1.0, stop=["\n"])
+    assert [[s.text for s in row] for row in out.samples] == [["out0.0", "out0.1"], ["out1.0", "out1.1"]]
+    assert Fake.calls[0]["prompt"] == ["ctx p1", "ctx p2"] and Fake.calls[0]["stop"] == ["\n"]
+    assert out.tokens_written == 8
+
+
+@pytest.mark.parametrize("case, message", [
+    ("no-logprobs", "returned no prompt log-probabilities"),
+    ("wrong-model", "serves fake-model, not 'other'"),
+    ("no-url", "needs model.base_url"),
+    ("unreachable", "cannot be reached"),
+])
+def test_server_faults_are_one_line(case, message, server, monkeypatch):
+    monkeypatch.setattr("iclft.models.openai_compat.time.sleep", lambda s: None)
+    name, url = "openai:fake-model", server
+    if case == "wrong-model":
+        name = "openai:other"
+    elif case == "no-url":
+        url = ""
+    elif case == "unreachable":
+        url = "http://127.0.0.1:9/v1"
+    with pytest.raises(IclftError, match=message):
+        model = OpenAIModel.load(name, url)
+        Fake.logprobs = case != "no-logprobs"
+        model.loglikelihood([("a", " b")])
+
+
+def test_identity_names_the_server_and_model_and_never_the_key(server, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
+    model = OpenAIModel.load("openai:fake-model", server)
+    ident = json.dumps(model.identity())
+    assert "fake-model" in ident and server in ident and "sk-secret" not in ident
+
+
+def test_a_served_model_refuses_the_finetuned_conditions_before_any_work(tmp_path, capsys):
+    from iclft.cli import main
+
+    assert main(["run", "--preset", "quick", "model.name=openai:fake-model", "model.base_url=http://127.0.0.1:9/v1",
+                 "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "finetune, finetune_split" in err[0] and "finetuning needs local weights" in err[0]
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_study_runs_through_the_served_backend(server, tmp_path):
+    """pretrained and icl cells end to end through the fake server: every item scored, the run
+    records the server and model, and the served model's identity keys the cache."""
+    from iclft.cli import main
+
+    argv = ["run", "--preset", "quick", "model.name=openai:fake-model", f"model.base_url={server}",
+            "datasets=[{name: simple_reversal, params: {n_facts: 4, docs_per_fact: 2}}]",
+            "conditions=[pretrained, icl]", f"cache_dir={tmp_path / 'cache'}", "--out", str(tmp_path / "run")]
+    assert main(argv) == 0
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["model"]["device"] == server and summary["model"]["context_window"] == 512
+    assert {r["condition"] for r in summary["results"]} == {"pretrained", "icl"}
+    icl = [json.loads(line) for line in (tmp_path / "run" / "items" / "simple_reversal__icl.jsonl").read_text().splitlines()]
+    assert len(icl) == 8 and all(len(r["scores"]["sum"]) == 2 for r in icl)
+    echoed = [p for c in Fake.calls if c.get("echo") for p in c["prompt"]]
+    assert any(p.startswith("Here are some documents") for p in echoed)  # icl asked after the documents
+    entry = next((tmp_path / "cache").glob("*.json")).read_text()
+    assert '"backend": "openai"' in entry and server in entry
