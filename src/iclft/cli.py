@@ -25,22 +25,19 @@ def _print_results(run_dir, report: bool = False) -> int:
 
 
 def _cmd_run(args) -> int:
+    from iclft import study
     from iclft.config import load_config
     from iclft.grid import parse_shard
-    from iclft.runner import resume_study, run_study
-    from iclft.shards import run_shard
 
     if args.resume:
         if args.config or args.preset or args.overrides or args.out or args.shard:
             raise IclftError("--resume takes only the run folder: its config.yaml says the rest")
-        run_dir = resume_study(args.resume)
+        run_dir = study.resume_study(args.resume)
     elif not args.config and not args.preset:
         raise IclftError("give a config file or --preset NAME (for example: iclft run --preset quick)")
-    elif args.shard is not None:
-        shard = parse_shard(args.shard)
-        run_dir = run_shard(load_config(args.config, args.preset, args.overrides), shard, out=args.out)
     else:
-        run_dir = run_study(load_config(args.config, args.preset, args.overrides), out=args.out)
+        shard = parse_shard(args.shard) if args.shard is not None else None
+        run_dir = study.run(load_config(args.config, args.preset, args.overrides), out=args.out, shard=shard)
     return _print_results(run_dir, report=args.report)
 
 

@@ -271,9 +271,7 @@ def load_config(path: str | None = None, preset: str | None = None, overrides: l
 
 def validate(cfg: StudyConfig) -> None:
     """Checks that need more than types; dataset names are checked when they are generated."""
-    import importlib
-
-    from iclft.data import GENERATORS, check_params
+    from iclft.data import check_params, statements_module
 
     if cfg.model.name.startswith("openai:"):
         tuned = [c for c in cfg.conditions if c.startswith("finetune")]
@@ -296,7 +294,7 @@ def validate(cfg: StudyConfig) -> None:
             raise IclftError(f"dataset {d.name!r}: limit must be 0 (all items) or more, got {d.limit}")
         check_params(d.name, d.params)  # names, types and sizes, before any work
         if "finetune_aug_oracle" in cfg.conditions and \
-                not hasattr(importlib.import_module(GENERATORS[d.name]), "oracle_statements"):
+                not hasattr(statements_module(d.name), "oracle_statements"):
             raise IclftError(f"finetune_aug_oracle: dataset {d.name!r} has no oracle statements; "
                              f"leave out the condition or the dataset")
     if cfg.icl.order not in ("dataset", "shuffled"):

@@ -38,7 +38,7 @@ from iclft.cells import CellCache, CellResult, cell_key, dataset_hash, key_parts
 from iclft.config import StudyConfig, dump, load_config
 from iclft.data import generate, save_dataset
 from iclft.data.schema import Dataset, atomic_write_text
-from iclft.folders import complete_folder, new_folder_name, partial_of, start_folder, timestamped, unfinished
+from iclft.folders import complete_folder, new_folder_name, partial_of, start_folder, timestamped
 from iclft.grid import GRID_INDEX, Point, grid_index, grid_points
 from iclft.augment.symbolic import oracle_overlap
 from iclft.eval.metrics import accuracy
@@ -472,13 +472,9 @@ def run_study(cfg: StudyConfig, out: str | None = None, model=None) -> Path:
     return complete_folder(work, lambda w: _run_grid(points, plans, w, Models(model), False), fresh=True)
 
 
-def resume_study(run_dir: str | Path, model=None) -> Path:
-    """Finish an interrupted run, grid or shard: cells with an items file are read back, the others run."""
-    from iclft.shards import SHARD_FILE, resume_shard
-
-    work, final = unfinished(run_dir)
-    if (work / SHARD_FILE).is_file():
-        return resume_shard(work, model)
+def resume_run(work: Path, final: Path, model=None) -> Path:
+    """Finish the interrupted run or grid in `work` (its final name `final`): cells with an items file
+    are read back, the others run. (`iclft.study.resume_study` also resumes shards.)"""
     cfg = load_config(str(work / "config.yaml"))
     points = grid_points(cfg)
     plans = plan_points(points, model)

@@ -10,7 +10,8 @@ from iclft import conditions as conditions_mod
 from iclft.cli import main
 from iclft.config import GridConfig, dump, load_config
 from iclft.grid import grid_cells, grid_points, model_labels
-from iclft.runner import plan_points, resume_study, run_study
+from iclft.runner import plan_points, run_study
+from iclft.study import resume_study
 
 build_tiny_model = __import__("conftest").build_tiny_model
 SMALL = ["datasets=[{name: simple_reversal, params: {n_facts: 6, docs_per_fact: 2}}]", "finetune.epochs=1",

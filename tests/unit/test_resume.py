@@ -14,7 +14,8 @@ from iclft.cells import CellCache, CellResult
 from iclft.cli import main
 from iclft.config import load_config
 from iclft.models.hf import HFModel
-from iclft.runner import resume_study, run_study
+from iclft.runner import run_study
+from iclft.study import resume_study
 
 SRC = __import__("conftest").REPO / "src"
 SMALL = ["datasets=[{name: simple_reversal, params: {n_facts: 6, docs_per_fact: 2}}]",

@@ -9,7 +9,8 @@ from iclft import conditions as conditions_mod
 from iclft.cli import main
 from iclft.config import load_config
 from iclft.grid import Shard, grid_cells, parse_shard, shard_cells
-from iclft.runner import resume_study, run_study
+from iclft.runner import run_study
+from iclft.study import resume_study
 from iclft.shards import merge_shards, run_shard
 
 SMALL = ["datasets=[{name: simple_reversal, params: {n_facts: 6, docs_per_fact: 2}}]", "finetune.epochs=1",

@@ -1,12 +1,10 @@
 """The datasets' statement checkers: oracle statements are entailed, and generated sentences are
 told apart into entailed, contradicted and other."""
-import importlib
-
 import pytest
 from conftest import SHARED_DATA
 
 from iclft.augment.symbolic import oracle_statements, statement_shares
-from iclft.data import GENERATORS, generate
+from iclft.data import generate, statements_module
 
 RC = SHARED_DATA / "reversal_curse"
 DATASETS = {
@@ -24,7 +22,7 @@ def _dataset(name):
 
 
 def _classify(ds, sentences):
-    return importlib.import_module(GENERATORS[ds.name]).classify_statements(ds, sentences)
+    return statements_module(ds.name).classify_statements(ds, sentences)
 
 
 @pytest.mark.parametrize("name", DATASETS)
@@ -61,9 +59,9 @@ def test_syllogism_verdicts():
 
 def test_semantic_structure_verdicts_parse_a_reasoning_trace():
     ds = _dataset("semantic_structure")
-    from iclft.data.semantic_structure import _Knowledge, _read_training
-    stated, _ = _read_training(ds, [])
-    known = _Knowledge(stated)
+    from iclft.data.semantic_structure import Knowledge, read_training
+    stated, _ = read_training(ds, [])
+    known = Knowledge(stated)
     child, parent = next((f.subject, f.object) for f in sorted(stated) if f.relation == "isa"
                          and known.own.get(f.object))
     rel, prop = sorted(known.own[parent])[0]

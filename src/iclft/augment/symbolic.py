@@ -1,7 +1,8 @@
 """What the datasets' symbolic checkers say about text: the quality of generated augmentations,
 and the oracle augmentations (the dataset's own facts and their entailments, as sentences).
 
-A dataset module may define
+A dataset's statements module (iclft.data.statements_module: the generator's own, unless
+iclft.data.STATEMENTS names another) may define
     classify_statements(ds, sentences) -> ["entailed" | "contradicted" | "other", ...]
     oracle_statements(ds) -> [sentence, ...]
 Both are optional; a dataset without them reports no quality shares and has no oracle condition.
@@ -15,19 +16,18 @@ simple reversals' "It is true that", syllogisms' "The relationships between X an
 """
 from __future__ import annotations
 
-import importlib
 import re
 from types import ModuleType
 
 from iclft import IclftError
-from iclft.data import GENERATORS
+from iclft.data import GENERATORS, statements_module
 from iclft.data.schema import Dataset
 from iclft.data.sentences import LABELS, split_sentences
 
 
 def _module(ds: Dataset) -> ModuleType | None:
     name = ds.meta.get("generator", ds.name)
-    return importlib.import_module(GENERATORS[name]) if name in GENERATORS else None
+    return statements_module(name) if name in GENERATORS else None
 
 
 def statement_shares(ds: Dataset, texts: list[str]) -> dict | None:

@@ -21,6 +21,21 @@ GENERATORS: dict[str, str] = {
 }
 
 
+# name -> the module that reads statements about a dataset (classify_statements, oracle_statements;
+# see iclft.augment.symbolic), where it is not the generator's own module
+STATEMENTS: dict[str, str] = {
+    "reversal_curse": "iclft.data.reversal_curse_statements",
+    "semantic_structure": "iclft.data.semantic_statements",
+}
+
+
+def statements_module(name: str):
+    """The module with a dataset's statement checker and oracle (either may be absent)."""
+    if name not in GENERATORS:
+        raise IclftError(f"unknown dataset {name!r}; known: {', '.join(sorted(GENERATORS))}")
+    return importlib.import_module(STATEMENTS.get(name, GENERATORS[name]))
+
+
 def _generator(name: str) -> Callable[..., Dataset]:
     if name not in GENERATORS:
         raise IclftError(f"unknown dataset {name!r}; known: {', '.join(sorted(GENERATORS))}")

@@ -301,7 +301,7 @@ def _tokens(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
 
-def _markers(texts_by_name: dict[str, list[str]]) -> dict[str, str]:
+def markers_of(texts_by_name: dict[str, list[str]]) -> dict[str, str]:
     """word -> the one person whose training documents use it (template words are shared, so dropped)."""
     owners: dict[str, set[str]] = {}
     for name, texts in texts_by_name.items():
@@ -311,7 +311,7 @@ def _markers(texts_by_name: dict[str, list[str]]) -> dict[str, str]:
     return {word: next(iter(names)) for word, names in owners.items() if len(names) == 1}
 
 
-def _described(text: str, markers: dict[str, str]) -> str | None:
+def described(text: str, markers: dict[str, str]) -> str | None:
     """The person whose marker words the text uses most, or None when no one leads."""
     top = Counter(markers[w] for w in _tokens(text) if w in markers).most_common(2)
     if not top or (len(top) == 2 and top[0][1] == top[1][1]):
@@ -322,7 +322,7 @@ def _described(text: str, markers: dict[str, str]) -> str | None:
 def _check_item(item: TestItem, people: set[str], markers: dict[str, str]) -> list[str]:
     asks_for_name = any(c in people for c in item.choices)
     if asks_for_name:
-        subject = _described(item.prompt, markers)
+        subject = described(item.prompt, markers)
     else:
         named = [name for name in people if name in item.prompt]
         subject = named[0] if len(named) == 1 else None
@@ -333,7 +333,7 @@ def _check_item(item: TestItem, people: set[str], markers: dict[str, str]) -> li
         if asks_for_name and choice not in people:
             problems.append(f"{item.id}: choice {choice!r} is no person of the training data")
             continue
-        who = choice if asks_for_name else _described(choice, markers)
+        who = choice if asks_for_name else described(choice, markers)
         if i in item.valid and who != subject:
             problems.append(f"{item.id}: correct choice {choice!r} is not about {subject}, "
                             f"whom the training data link to the prompt")
@@ -355,26 +355,7 @@ def check(ds: Dataset) -> list[str]:
             problems.append(f"{doc.id}: the person in meta ({name!r}) does not occur in the text")
             continue
         texts_by_name.setdefault(name, []).append(doc.text)
-    markers = _markers(texts_by_name)
+    markers = markers_of(texts_by_name)
     for item in ds.test:
         problems += _check_item(item, set(texts_by_name), markers)
     return problems
-
-
-# ---- statements about the people: see reversal_curse_statements.py ---------------------------------
-
-SPLIT_STATEMENTS = False  # judge whole texts: a fact may take two sentences ("Q: Who is ...? A: Ann Lee.")
-
-
-def classify_statements(ds: Dataset, sentences: list[str]) -> list[str]:
-    """"entailed", "contradicted" or "other" per text, against the training documents."""
-    from iclft.data.reversal_curse_statements import classify
-
-    return classify(ds, sentences)
-
-
-def oracle_statements(ds: Dataset) -> list[str]:
-    """Every training document stated in the other direction."""
-    from iclft.data.reversal_curse_statements import oracle
-
-    return oracle(ds)

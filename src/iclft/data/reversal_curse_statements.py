@@ -2,7 +2,7 @@
 documents, and the oracle augmentations (every training document stated in the other direction).
 
 People are told apart as the dataset's checker does: a word used in only one person's training
-documents marks that person (`reversal_curse._markers`). Descriptions and wordings for the oracle
+documents marks that person (`reversal_curse.markers_of`). Descriptions and wordings for the oracle
 are read off the training documents; nothing comes from the test files.
 """
 from __future__ import annotations
@@ -11,25 +11,28 @@ import random
 import re
 from collections import Counter
 
-from iclft.data.reversal_curse import _described, _markers
+from iclft.data.reversal_curse import described, markers_of
 from iclft.data.schema import Dataset
 
 
-def classify(ds: Dataset, sentences: list[str]) -> list[str]:
+SPLIT_STATEMENTS = False  # judge whole texts: a fact may take two sentences ("Q: Who is ...? A: Ann Lee.")
+
+
+def classify_statements(ds: Dataset, sentences: list[str]) -> list[str]:
     """Per text: "entailed" when it names one trained person and its other words describe that
     person (by the marker words of the dataset's check), "contradicted" when they describe someone
     else, "other" when it names no one or several, or describes no one in particular."""
     texts_by_name: dict[str, list[str]] = {}
     for doc in ds.train:
         texts_by_name.setdefault(doc.meta["name"], []).append(doc.text)
-    markers = _markers(texts_by_name)
+    markers = markers_of(texts_by_name)
     names = sorted(texts_by_name, key=len, reverse=True)
 
     def verdict(sentence: str) -> str:
         named = [n for n in names if n in sentence]
         if len(named) != 1:
             return "other"
-        who = _described(sentence.replace(named[0], " "), markers)
+        who = described(sentence.replace(named[0], " "), markers)
         return "other" if who is None else "entailed" if who == named[0] else "contradicted"
 
     return [verdict(s) for s in sentences]
@@ -92,7 +95,7 @@ def _descriptions_from_d2p(ds: Dataset, d2p_templates: list[str], known: dict[st
     return {name: c.most_common(1)[0][0] for name, c in found.items()}
 
 
-def oracle(ds: Dataset) -> list[str]:
+def oracle_statements(ds: Dataset) -> list[str]:
     """Every training document stated in the other direction, in a training wording of that
     direction (seeded): "Daphne Barrington, known far and wide for being the director of ..." ->
     "The director of ... is called Daphne Barrington." Wordings and descriptions are read off the

@@ -20,7 +20,7 @@ import re
 
 from iclft.data import semantic_text as text
 from iclft.data.schema import Dataset
-from iclft.data.semantic_structure import _Knowledge, _read_training
+from iclft.data.semantic_structure import Knowledge, read_training
 from iclft.data.sentences import combine
 from iclft.data.taxonomy import Fact
 
@@ -44,9 +44,9 @@ def facts_in(sentence: str) -> list[list[Fact] | None]:
     return [_parse(c) for c in _CLAUSE_BREAK.split(sentence) if c and c.strip(" ,.")]
 
 
-def classify(ds: Dataset, sentences: list[str]) -> list[str]:
-    stated, _ = _read_training(ds, [])
-    known = _Knowledge(stated)
+def classify_statements(ds: Dataset, sentences: list[str]) -> list[str]:
+    stated, _ = read_training(ds, [])
+    known = Knowledge(stated)
     categories = set(known.parents) | set(known.own) | {f.object for f in stated if f.relation == "isa"}
     words = set(ds.meta.get("words", ()))
 
@@ -67,14 +67,14 @@ def _render(template: text.Template, f: Fact) -> str:
     return text.capitalize(template.text.format(s=f.subject, o=f.object)) + "."
 
 
-def oracle(ds: Dataset) -> list[str]:
+def oracle_statements(ds: Dataset) -> list[str]:
     """Every stated fact reversed, in a wording of the oracle's own that no test item uses ("Drut
     comprise frafe."), then every fact inheritance adds, in a training wording: transitive
     categories ("Snudi are a type of drut.") and inherited properties ("Frafe have flazu.").
     Templates are picked by a seeded local RNG. The test asks deductions in training wording too,
     so about half of them (one of two or three wordings) appear verbatim; no reversal does."""
-    stated, _ = _read_training(ds, [])
-    known = _Knowledge(stated)
+    stated, _ = read_training(ds, [])
+    known = Knowledge(stated)
     rng = random.Random(f"semantic_structure-oracle:{ds.meta.get('seed', 0)}")
     out = [_render(rng.choice(text.templates(f.relation, "augment")), f) for f in sorted(stated)]
     for c in sorted(set(known.parents) | set(known.own)):

@@ -236,7 +236,7 @@ def generate(seed: int = 0, n_docs: int = 2200, n_choices: int = 4, n_holdout: i
 
 # ---- the checker --------------------------------------------------------------------------------
 
-class _Knowledge:
+class Knowledge:
     """What a set of facts entails under inheritance: a category is a kind of each ancestor and has
     each ancestor's properties. Reversed wordings state the same facts, so they need no rule."""
 
@@ -268,7 +268,7 @@ class _Knowledge:
         return any((f.relation, f.object) in self.own.get(c, ()) for c in (f.subject, *up))
 
 
-def _read_training(ds: Dataset, problems: list[str]) -> tuple[set[Fact], set[str]]:
+def read_training(ds: Dataset, problems: list[str]) -> tuple[set[Fact], set[str]]:
     """The facts stated in the training documents and their normalized sentences."""
     stated, sentences, words = set(), set(), set(ds.meta["words"])
     for doc in ds.train:
@@ -288,7 +288,7 @@ def _read_training(ds: Dataset, problems: list[str]) -> tuple[set[Fact], set[str
     return stated, sentences
 
 
-def _check_item(item: TestItem, stated: set[Fact], known: _Knowledge, sentences: set[str],
+def _check_item(item: TestItem, stated: set[Fact], known: Knowledge, sentences: set[str],
                 holdout: set[str], n_choices: int) -> list[str]:
     """Each choice is a statement of the item's split, true exactly when it is a valid choice; the
     answer is stated (rephrased, reversal) or deduced from stated premises (syllogism, holdout)."""
@@ -320,7 +320,7 @@ def _check_item(item: TestItem, stated: set[Fact], known: _Knowledge, sentences:
     premises = {Fact(*p) for p in item.meta.get("premises", [])}
     if premises - stated:
         problems.append(f"{item.id}: premise not stated in training: {sorted(premises - stated)[0]}")
-    if not _Knowledge(premises).entails(answer):
+    if not Knowledge(premises).entails(answer):
         problems.append(f"{item.id}: the premises do not entail the answer {answer}")
     if (item.split == "category_holdout") != (answer.subject in holdout) and deduced:
         problems.append(f"{item.id}: {item.split} item about {answer.subject!r}, holdout is {sorted(holdout)}")
@@ -332,30 +332,14 @@ def check(ds: Dataset) -> list[str]:
     has 4-20 sentences, held-out categories have exactly one training fact (their parent), and each
     test item passes _check_item under the closure of the stated facts."""
     problems: list[str] = []
-    stated, sentences = _read_training(ds, problems)
+    stated, sentences = read_training(ds, problems)
     holdout = set(ds.meta.get("holdout", []))
     for name in sorted(holdout):
         facts = sorted(f for f in stated if f.subject == name)
         if len(facts) != 1 or facts[0].relation != "isa":
             problems.append(f"holdout category {name!r}: training must state only its parent, states {facts}")
-    known = _Knowledge(stated)
+    known = Knowledge(stated)
     n_choices = ds.meta["params"]["n_choices"]
     for item in ds.test:
         problems += _check_item(item, stated, known, sentences, holdout, n_choices)
     return problems
-
-
-# ---- statements about the world: see semantic_statements.py ---------------------------------------
-
-def classify_statements(ds: Dataset, sentences: list[str]) -> list[str]:
-    """"entailed", "contradicted" or "other" per sentence, against the training facts."""
-    from iclft.data.semantic_statements import classify
-
-    return classify(ds, sentences)
-
-
-def oracle_statements(ds: Dataset) -> list[str]:
-    """The stated facts reversed, and the facts inheritance adds, as sentences."""
-    from iclft.data.semantic_statements import oracle
-
-    return oracle(ds)
