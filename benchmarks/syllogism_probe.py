@@ -14,7 +14,7 @@ import sys
 
 
 def main() -> None:
-    from iclft.conditions.icl import fit_documents
+    from iclft.eval.frame import fit_documents
     from iclft.config import IclConfig
     from iclft.data import generate
     from iclft.eval.multiple_choice import MCContext, score_items

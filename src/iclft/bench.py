@@ -8,6 +8,10 @@
     finetune_mfu               model FLOPs per second / the machine's measured matmul rate
     world_tokens_per_second    pretraining throughput of the `world` preset's model on its corpus
     world_mfu                  its model FLOPs per second / the measured matmul rate
+    served_requests_per_second scoring requests a served model (openai:MODEL) answers per second on a
+                               shared in-context prefix, one request at a time
+    served_prefix_reuse_speedup  the first request's time (the server reads the whole prefix) / the
+                               mean time of the later ones (it reuses its cache of the prefix)
 
 Per-request recomputation of a several-thousand-token context takes tens of seconds a request, so it
 is timed on a seeded sample of requests (`baseline_requests`) and compared per request; the sample's
@@ -64,7 +68,7 @@ def training_flops_per_token(model, seq_len: int) -> float:
 
 def bench_icl(model, baseline_requests: int = 4, seed: int = 0) -> list[Figure]:
     """ICL scoring of the paper-sized simple-reversal test with as many documents as fit."""
-    from iclft.conditions.icl import fit_documents
+    from iclft.eval.frame import fit_documents
 
     ds = generate("simple_reversal", seed=seed)
     prefix, notes = fit_documents(model, ds, IclConfig(subsample=True), seed)
@@ -199,10 +203,35 @@ def _bench_world(cfg, steps: int) -> list[Figure]:
     ]
 
 
+def bench_served(model, n_requests: int = 24, seed: int = 0) -> list[Figure]:
+    """Scoring through a served model: requests on one shared prefix of documents, one at a time."""
+    ds = generate("simple_reversal", seed=seed, n_facts=20, docs_per_fact=3)
+    prefix = "\n\n".join(d.text for d in ds.train) + "\n\n"
+    requests = [(it.prompt, " " + c) for it in ds.test for c in it.choices][:n_requests]
+    [n_ctx] = model.count_tokens([prefix])
+    times = []
+    for r in requests:
+        t0 = time.perf_counter()
+        model.loglikelihood([r], prefix=prefix, batch_size=1)
+        times.append(time.perf_counter() - t0)
+    later = sum(times[1:]) / (len(times) - 1)
+    return [
+        Figure("served_requests_per_second", len(times) / sum(times),
+               f"{len(times)} requests on a {n_ctx}-token prefix at {model.server.base_url}, one at a time"),
+        Figure("served_prefix_reuse_speedup", times[0] / later,
+               f"first request {times[0]:.2f} s (reads the prefix), later ones {later:.3f} s on average"),
+    ]
+
+
 def run_bench(model_name: str = "smollm2-135m", only: tuple[str, ...] = SECTIONS,
-              baseline_requests: int = 4) -> list[Figure]:
+              baseline_requests: int = 4, base_url: str = "", context_window: int = 0) -> list[Figure]:
+    from iclft.models.base import is_served
     from iclft.models.hf import HFModel
 
+    if is_served(model_name):  # only what a served model can do: scoring and generation over HTTP
+        from iclft.models.openai_compat import OpenAIModel
+
+        return bench_served(OpenAIModel.load(model_name, base_url, context_window=context_window))
     figures: list[Figure] = []
     if "world" in only:  # needs no study model
         figures += bench_world()

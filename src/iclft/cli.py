@@ -124,7 +124,7 @@ def _cmd_bench(args) -> int:
         raise IclftError(f"unknown benchmark {unknown[0]!r}; known: {', '.join(SECTIONS)}")
     if args.baseline_requests < 1:
         raise IclftError("--baseline-requests must be at least 1")
-    figures = run_bench(args.model, only, args.baseline_requests)
+    figures = run_bench(args.model, only, args.baseline_requests, args.base_url, args.context_window)
     for f in figures:
         print(f.line())
     return 0
@@ -164,7 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_world_parser(sub)
 
     bench = sub.add_parser("bench", help="measure scoring, generation and training speed (figures last)")
-    bench.add_argument("--model", default="smollm2-135m")
+    bench.add_argument("--model", default="smollm2-135m", help="a model name, or openai:MODEL with --base-url")
+    bench.add_argument("--base-url", default="", help="a served model's OpenAI-compatible URL (http://HOST:PORT/v1)")
+    bench.add_argument("--context-window", type=int, default=0,
+                       help="a served model's context window, where the server does not report it")
     bench.add_argument("--only", help="comma-separated subset of the benchmarks (default: all)")
     bench.add_argument("--baseline-requests", type=int, default=4,
                        help="requests timed with per-request recomputation (each rereads the whole context)")

@@ -25,12 +25,12 @@ def test_loads_the_embedded_gguf_model(smollm2):
 
 
 def test_recalls_a_fact_from_context_and_shared_prefix_matches_recomputation(smollm2):
-    from iclft.conditions.icl import build_prefix
+    from iclft.eval.frame import frame_prefix
     from iclft.config import IclConfig
     from iclft.data import generate
 
     ds = generate("simple_reversal", seed=1, n_facts=20, docs_per_fact=3)
-    prefix = build_prefix(smollm2, [d.text for d in ds.train], IclConfig())
+    prefix = frame_prefix(smollm2, [d.text for d in ds.train], IclConfig())
     items = [it for it in ds.test if it.split == "forward"]
     reqs = [(it.prompt, " " + c) for it in items for c in it.choices]
     cached = smollm2.loglikelihood(reqs, prefix=prefix)

@@ -25,6 +25,7 @@ class Fake(BaseHTTPRequestHandler):
     calls: list = []
     fail_first = 0  # answer this many requests with HTTP 503 first
     logprobs = True
+    one_prompt = False  # as llama.cpp's Python server: a list of several prompts is an HTTP 500
 
     def log_message(self, *args):
         pass
@@ -46,6 +47,8 @@ class Fake(BaseHTTPRequestHandler):
         if Fake.fail_first:
             Fake.fail_first -= 1
             return self._send(503, {"error": "busy"})
+        if Fake.one_prompt and len(payload["prompt"]) > 1:
+            return self._send(500, {"error": {"message": "", "type": "internal_server_error"}})
         choices = []
         for i, prompt in enumerate(payload["prompt"]):
             if payload.get("echo"):
@@ -62,7 +65,7 @@ class Fake(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    Fake.calls, Fake.fail_first, Fake.logprobs = [], 0, True
+    Fake.calls, Fake.fail_first, Fake.logprobs, Fake.one_prompt = [], 0, True, False
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Fake)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
@@ -78,6 +81,16 @@ def test_scores_are_the_summed_logprobs_of_the_continuation_tokens(server):
     assert [s.n_tokens for s in scores] == [1, 2, 1]
     assert [len(c["prompt"]) for c in Fake.calls] == [2, 1]  # batches of 2
     assert Fake.calls[0]["prompt"][0] == "Docs. Fact: glon are wider than femp" and Fake.calls[0]["echo"]
+
+
+def test_a_server_that_takes_one_prompt_per_request_is_asked_one_at_a_time(server):
+    Fake.one_prompt = True
+    model = OpenAIModel.load("openai:fake-model", server)
+    reqs = [("Fact: glon are wider than", " femp"), ("Q:", " a b"), ("x", "y")]
+    assert [s.logprob for s in model.loglikelihood(reqs, prefix="Docs. ", batch_size=3)] == [-5.0, -4.0, -3.0]
+    assert [len(c["prompt"]) for c in Fake.calls] == [3, 1, 1, 1]  # tried once as a list, never again
+    out = model.generate(["p1", "p2"], n_samples=2)
+    assert [len(row) for row in out.samples] == [2, 2] and [len(c["prompt"]) for c in Fake.calls[4:]] == [1, 1]
 
 
 def test_a_token_straddling_the_boundary_counts_with_the_continuation():
@@ -159,3 +172,12 @@ def test_a_study_runs_through_the_served_backend(server, tmp_path):
     assert any(p.startswith("Here are some documents") for p in echoed)  # icl asked after the documents
     entry = next((tmp_path / "cache").glob("*.json")).read_text()
     assert '"backend": "openai"' in entry and server in entry
+
+
+def test_bench_reports_a_served_models_request_rate(server):
+    from iclft.bench import run_bench
+
+    figures = {f.name: f for f in run_bench("openai:fake-model", base_url=server)}
+    assert set(figures) == {"served_requests_per_second", "served_prefix_reuse_speedup"}
+    assert figures["served_requests_per_second"].value > 0 and figures["served_prefix_reuse_speedup"].value > 0
+    assert len([c for c in Fake.calls if c.get("echo")]) == 1 + 24  # the prefix counted once, then 24 requests

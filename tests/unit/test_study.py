@@ -89,7 +89,7 @@ def test_icl_subsamples_with_a_logged_seed_when_allowed(tiny_model, tiny_model_d
 
 
 def test_icl_order_shuffled_is_a_seeded_permutation_of_the_documents(tiny_model, tiny_model_dir):
-    from iclft.conditions.icl import fit_documents
+    from iclft.eval.frame import fit_documents
     from iclft.data import generate
 
     ds = generate("simple_reversal", seed=0, n_facts=6, docs_per_fact=2)

@@ -22,14 +22,14 @@ CODAS = ("b", "d", "f", "g", "k", "l", "m", "n", "p", "s", "t", "x", "ft", "lb",
 SECOND_ONSETS = ("b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z")
 
 
-def _is_english(word: str) -> bool:
+def is_english(word: str) -> bool:
     from wordfreq import zipf_frequency
 
     return zipf_frequency(word, "en") > 0 or zipf_frequency(word + "s", "en") > 0
 
 
 @lru_cache(maxsize=1)
-def _candidates() -> tuple[str, ...]:
+def candidates() -> tuple[str, ...]:
     """Every word the syllable grammar produces, in a fixed order (before filtering)."""
     words = set()
     for o in ONSETS:
@@ -48,12 +48,12 @@ def is_pronounceable(word: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _candidate_set() -> frozenset[str]:
-    return frozenset(_candidates())
+    return frozenset(candidates())
 
 
 def is_valid_nonsense(word: str) -> bool:
     """The checker's rule: 4-5 letters, produced by the syllable grammar, not an English word."""
-    return 4 <= len(word) <= 5 and is_pronounceable(word) and not _is_english(word)
+    return 4 <= len(word) <= 5 and is_pronounceable(word) and not is_english(word)
 
 
 def nonsense_words(n: int, seed: int, exclude: frozenset[str] | set[str] = frozenset()) -> list[str]:
@@ -62,14 +62,14 @@ def nonsense_words(n: int, seed: int, exclude: frozenset[str] | set[str] = froze
     Raises IclftError when the grammar cannot supply that many words.
     """
     rng = random.Random(f"nonsense-words:{seed}")
-    pool = list(_candidates())
+    pool = list(candidates())
     rng.shuffle(pool)
     out: list[str] = []
     # Avoid words that differ only by a trailing "s", so plurals never collide.
     seen_stems: set[str] = {w.rstrip("s") for w in exclude}
     for w in pool:
         stem = w.rstrip("s")
-        if w in exclude or stem in seen_stems or _is_english(w):
+        if w in exclude or stem in seen_stems or is_english(w):
             continue
         out.append(w)
         seen_stems.add(stem)

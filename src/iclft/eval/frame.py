@@ -20,12 +20,15 @@ every baseline is plain "Answer:".
 """
 from __future__ import annotations
 
+import logging
+import random
 from typing import Sequence
 
 from iclft import IclftError
 from iclft.eval.multiple_choice import MCContext
 
 FRAMES = ("same", "icl_only")
+log = logging.getLogger(__name__)
 
 
 def use_chat(model, setting: str) -> bool:
@@ -69,3 +72,37 @@ def question_context(model, icl_cfg, frame: str, prefix: str | None = None) -> M
 def frame_of(model, cfg, with_docs: bool) -> str:
     return frame_name(model, cfg.icl, cfg.scoring.frame, with_docs)
 
+
+def fit_documents(model, dataset, icl_cfg, seed: int) -> tuple[str, list[str]]:
+    """The prefix with as many documents as fit; notes say what was left out and why."""
+    docs = [d.text for d in dataset.train]
+    if icl_cfg.order == "shuffled":
+        random.Random(f"icl-order:{seed}").shuffle(docs)
+    question = max(model.count_tokens([f"{it.prompt} {c}" for it in dataset.test for c in it.choices]))
+    budget = model.max_length - question - icl_cfg.reserve_tokens - 8  # 8: template/boundary slack
+    prefix = frame_prefix(model, docs, icl_cfg)
+    [n_prefix] = model.count_tokens([prefix])
+    if n_prefix <= budget:
+        return prefix, []
+    if not icl_cfg.subsample:
+        raise IclftError(
+            f"icl: the {len(docs)} training documents of {dataset.name} take {n_prefix} tokens in context, "
+            f"but the model's window of {model.max_length} tokens leaves {budget} after the longest question "
+            f"({question} tokens); set icl.subsample=true to use a seeded subsample, or use a smaller dataset")
+    rng = random.Random(f"icl-subsample:{seed}")
+    order = rng.sample(range(len(docs)), len(docs))
+    lo, hi = 0, len(docs)  # binary search for the largest prefix of `order` that fits
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        kept = [docs[i] for i in sorted(order[:mid])]
+        if model.count_tokens([frame_prefix(model, kept, icl_cfg)])[0] <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    if lo == 0:
+        raise IclftError(f"icl: not even one training document fits the context window of {model.max_length}")
+    kept = [docs[i] for i in sorted(order[:lo])]
+    note = (f"icl: {dataset.name}: the corpus ({n_prefix} tokens) does not fit the window; used {lo} of "
+            f"{len(docs)} documents, subsampled with seed {seed}")
+    log.warning(note)
+    return frame_prefix(model, kept, icl_cfg), [note]

@@ -57,6 +57,7 @@ class OpenAIModel:
     def __init__(self, server: Server, context_window: int = 0, tokenizer=None):
         self.server = server
         self.tokenizer = tokenizer  # local HF tokenizer, for the chat template only (optional)
+        self._lists: bool | None = None  # whether the server takes several prompts per request
         self._info = self._model_info()
         self._window = context_window or self._reported_window()
 
@@ -79,7 +80,7 @@ class OpenAIModel:
         return cls(Server(base_url.rstrip("/"), name[len(PREFIX):], api_key_env), context_window, tok)
 
     # ---------------------------------------------------------------- HTTP
-    def _request(self, path: str, payload: dict | None = None) -> dict:
+    def _request(self, path: str, payload: dict | None = None, retries: int = RETRIES) -> dict:
         """POST (or GET without a payload) with retries and exponential backoff on connection errors,
         429 and 5xx; any other HTTP error is one IclftError with the server's message."""
         url = f"{self.server.base_url}{path}"
@@ -88,18 +89,18 @@ class OpenAIModel:
         if key:
             headers["Authorization"] = f"Bearer {key}"
         data = json.dumps(payload).encode() if payload is not None else None
-        for attempt in range(RETRIES + 1):
+        for attempt in range(retries + 1):
             try:
                 req = urllib.request.Request(url, data=data, headers=headers)
                 with urllib.request.urlopen(req, timeout=self.server.timeout) as resp:
                     return json.loads(resp.read().decode("utf-8"))
             except urllib.error.HTTPError as e:
                 body = e.read().decode("utf-8", "replace")[:300]
-                if e.code != 429 and e.code < 500 or attempt == RETRIES:
+                if e.code != 429 and e.code < 500 or attempt == retries:
                     raise IclftError(f"{url}: HTTP {e.code} from the server: {body}") from None
                 reason = f"HTTP {e.code}"
             except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
-                if attempt == RETRIES:
+                if attempt == retries:
                     raise IclftError(f"{url}: the server cannot be reached ({getattr(e, 'reason', e)})") from None
                 reason = str(getattr(e, "reason", e))
             except ValueError as e:
@@ -159,12 +160,38 @@ class OpenAIModel:
                     for t, c in zip(batch, self._echo(batch))]
         return out
 
+    def _completions(self, prompts: list[str], fields: dict, per_prompt: int = 1) -> tuple[list[dict], dict]:
+        """(choices in prompt order, usage) for `prompts`, `per_prompt` choices each: one request for
+        all of them where the server takes a list of prompts, else one request per prompt (llama.cpp's
+        Python server takes one; found out at the first request of several, then remembered)."""
+        def post(batch: list[str], retries: int = RETRIES) -> tuple[list[dict], dict]:
+            out = self._request("/completions", {"model": self.server.model, "prompt": batch, **fields}, retries)
+            choices = sorted(out.get("choices", []), key=lambda c: c.get("index", 0))
+            if len(choices) != len(batch) * per_prompt:
+                raise IclftError(f"{self.server.base_url}: {len(choices)} completions for {len(batch)} "
+                                 f"prompts x {per_prompt}")
+            return choices, out.get("usage") or {}
+
+        if len(prompts) > 1 and self._lists is not False:
+            try:
+                found = post(prompts, retries=RETRIES if self._lists else 0)
+                self._lists = True
+                return found
+            except IclftError as e:
+                if self._lists:
+                    raise
+                log.info("%s takes one prompt per request (%s)", self.server.base_url, e)
+                self._lists = False
+        choices, usage = [], {}
+        for p in prompts:
+            c, u = post([p])
+            choices += c
+            for k, v in u.items():
+                usage[k] = usage.get(k, 0) + v if isinstance(v, int) else v
+        return choices, usage
+
     def _echo(self, prompts: list[str]) -> list[dict]:
-        out = self._request("/completions", {"model": self.server.model, "prompt": prompts, "echo": True,
-                                             "logprobs": 1, "max_tokens": 1, "temperature": 0.0})
-        choices = sorted(out.get("choices", []), key=lambda c: c.get("index", 0))
-        if len(choices) != len(prompts):
-            raise IclftError(f"{self.server.base_url}: {len(choices)} choices for {len(prompts)} prompts")
+        choices, _ = self._completions(prompts, {"echo": True, "logprobs": 1, "max_tokens": 1, "temperature": 0.0})
         for c in choices:
             lp = c.get("logprobs") or {}
             if not lp.get("token_logprobs") or not lp.get("text_offset"):
@@ -194,18 +221,11 @@ class OpenAIModel:
                  temperature: float = 0.0, top_p: float = 1.0, seed: int = 0, stop: Sequence[str] = (),
                  n_samples: int = 1, batch_size: int = 8, progress: str | None = None, **_) -> Generations:
         t0, samples, read, written = time.perf_counter(), [], 0, 0
+        fields = {"max_tokens": max_new_tokens, "temperature": temperature, "top_p": top_p, "seed": seed,
+                  "n": n_samples, **({"stop": list(stop)} if stop else {})}
         for i in range(0, len(prompts), batch_size):
             batch = [prefix + p for p in prompts[i:i + batch_size]]
-            payload = {"model": self.server.model, "prompt": batch, "max_tokens": max_new_tokens,
-                       "temperature": temperature, "top_p": top_p, "seed": seed, "n": n_samples}
-            if stop:
-                payload["stop"] = list(stop)
-            res = self._request("/completions", payload)
-            choices = sorted(res.get("choices", []), key=lambda c: c.get("index", 0))
-            if len(choices) != len(batch) * n_samples:
-                raise IclftError(f"{self.server.base_url}: {len(choices)} completions for "
-                                 f"{len(batch)} prompts x {n_samples} samples")
-            usage = res.get("usage") or {}
+            choices, usage = self._completions(batch, fields, per_prompt=n_samples)
             read += usage.get("prompt_tokens", 0)
             written += usage.get("completion_tokens", 0)
             per = max(1, usage.get("completion_tokens", 0) // max(1, len(choices)))

@@ -59,7 +59,7 @@ from iclft.data import simple_reversal as comparison
 from iclft.data import syllogism
 from iclft.data.sentences import split_sentences
 from iclft.data.taxonomy import RELATIONS, Category, Fact, Taxonomy
-from iclft.data.words import _candidates, _is_english
+from iclft.data.words import candidates, is_english
 
 KINDS = ("comparison", "drill", "syllogism", "taxonomy", "local", "global", "repeat", "list")
 
@@ -97,9 +97,9 @@ def word_pool(reserved: frozenset[str]) -> tuple[str, ...]:
     trailing "s") with them or with an earlier pool word, in a fixed order."""
     stems = {w.rstrip("s") for w in reserved}
     out = []
-    for w in _candidates():
+    for w in candidates():
         stem = w.rstrip("s")
-        if stem in stems or _is_english(w):
+        if stem in stems or is_english(w):
             continue
         stems.add(stem)
         out.append(w)

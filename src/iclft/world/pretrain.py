@@ -235,8 +235,8 @@ def eval_datasets():
 @torch.inference_mode()
 def heldout_accuracy(model, tokenizer, datasets) -> dict[str, float]:
     """Accuracy per dataset and split of in-context scoring (the icl condition's layout)."""
-    from iclft.conditions.icl import fit_documents
     from iclft.config import IclConfig
+    from iclft.eval.frame import fit_documents
     from iclft.eval.multiple_choice import MCContext, score_items
     from iclft.models.hf import HFModel
     from iclft.models.registry import ModelSource
