@@ -15,7 +15,7 @@ from iclft.data.schema import TestItem
 from iclft.eval.metrics import Z95, accuracy, wilson_interval
 from iclft.eval.multiple_choice import DOMAIN_PROMPT, MCContext, score_items
 from iclft.models.hf import ContinuationScore
-from iclft.runner import summarize
+from iclft.eval.metrics import summarize
 
 
 # ---- the Wilson score interval -------------------------------------------------------------------

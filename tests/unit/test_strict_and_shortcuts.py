@@ -7,7 +7,7 @@ import pytest
 from iclft.data.schema import Dataset, Document, TestItem
 from iclft.eval.multiple_choice import strict_chance, strict_correct
 from iclft.eval.shortcuts import expected_correct, shortcut_rows
-from iclft.runner import summarize
+from iclft.eval.metrics import summarize
 
 # choices 0 and 1 valid (a mirror pair), 0 canonical; 2-5 invalid
 SIX = dict(choices=("No a are c.", "No c are a.", "All a are c.", "All c are a.", "Some a are c.", "Some c are a."),

@@ -1,4 +1,4 @@
-"""Accuracy with a 95% confidence interval, per split."""
+"""Accuracy with a 95% confidence interval, and a cell's summary rows: per split and scoring."""
 from __future__ import annotations
 
 import math
@@ -37,3 +37,24 @@ def accuracy(correct: list[bool], chances: list[float]) -> Accuracy:
     k = sum(correct)
     low, high = wilson_interval(k, n)
     return Accuracy(k / n if n else float("nan"), low, high, n, sum(chances) / n if n else float("nan"))
+
+
+def summarize(records: list[dict], dataset: str, condition: str) -> list[dict]:
+    """One row per split: n, mean chance, and accuracy with a 95% Wilson interval per scoring; the
+    strict accuracy (canonical answer above every invalid choice, iclft.eval.multiple_choice) beside
+    it with its own mean chance, and `several_valid`: how many items have more than one valid choice."""
+    rows = []
+    from iclft.eval.multiple_choice import SCORINGS
+
+    for split in dict.fromkeys(r["split"] for r in records):
+        rs = [r for r in records if r["split"] == split]
+        scores = {}
+        for s in SCORINGS:
+            a = accuracy([r["correct"][s] for r in rs], [r["chance"] for r in rs])
+            st = accuracy([r["strict"][s] for r in rs], [r["strict_chance"] for r in rs])
+            scores[s] = {"accuracy": a.accuracy, "ci_low": a.ci_low, "ci_high": a.ci_high,
+                         "strict": {"accuracy": st.accuracy, "ci_low": st.ci_low, "ci_high": st.ci_high}}
+        rows.append({"dataset": dataset, "condition": condition, "split": split, "n": len(rs),
+                     "chance": a.chance, "strict_chance": st.chance,
+                     "several_valid": sum(len(r["valid"]) > 1 for r in rs), "scores": scores})
+    return rows
