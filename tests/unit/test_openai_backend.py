@@ -26,6 +26,7 @@ class Fake(BaseHTTPRequestHandler):
     fail_first = 0  # answer this many requests with HTTP 503 first
     logprobs = True
     one_prompt = False  # as llama.cpp's Python server: a list of several prompts is an HTTP 500
+    off_by_one = False  # as llama.cpp's Python server: each prompt token gets the next one's value
 
     def log_message(self, *args):
         pass
@@ -53,19 +54,23 @@ class Fake(BaseHTTPRequestHandler):
         for i, prompt in enumerate(payload["prompt"]):
             if payload.get("echo"):
                 toks = _tokens(prompt) + [(len(prompt), "!")]
-                lp = {"tokens": [t for _, t in toks], "text_offset": [o for o, _ in toks],
-                      "token_logprobs": [None] + [_logprob(t) for _, t in toks[1:]]}
+                values = [None] + [_logprob(t) for _, t in toks[1:]]
+                if Fake.off_by_one:
+                    values = [None] + values[2:] + [-0.5]
+                lp = {"tokens": [t for _, t in toks], "text_offset": [o for o, _ in toks], "token_logprobs": values}
                 choices.append({"index": i, "text": prompt + "!", "logprobs": lp if Fake.logprobs else None})
             else:
                 for k in range(payload.get("n", 1)):
-                    choices.append({"index": i * payload.get("n", 1) + k, "text": f" out{i}.{k}",
-                                    "finish_reason": "stop"})
+                    text = f" out{i}.{k}"
+                    lp = {"tokens": [" out"], "text_offset": [len(prompt)], "token_logprobs": [_logprob(" out")]}
+                    choices.append({"index": i * payload.get("n", 1) + k, "text": text, "finish_reason": "stop",
+                                    "logprobs": lp if payload.get("logprobs") else None})
         self._send(200, {"choices": choices, "usage": {"prompt_tokens": 3, "completion_tokens": 2 * len(choices)}})
 
 
 @pytest.fixture
 def server():
-    Fake.calls, Fake.fail_first, Fake.logprobs, Fake.one_prompt = [], 0, True, False
+    Fake.calls, Fake.fail_first, Fake.logprobs, Fake.one_prompt, Fake.off_by_one = [], 0, True, False, False
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Fake)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
@@ -79,8 +84,10 @@ def test_scores_are_the_summed_logprobs_of_the_continuation_tokens(server):
     scores = model.loglikelihood(reqs, prefix="Docs. ", batch_size=2)
     assert [s.logprob for s in scores] == [-5.0, -4.0, -3.0]  # " femp"; " a" + " b"; " xy" straddles: whole
     assert [s.n_tokens for s in scores] == [1, 2, 1]
-    assert [len(c["prompt"]) for c in Fake.calls] == [2, 1]  # batches of 2
-    assert Fake.calls[0]["prompt"][0] == "Docs. Fact: glon are wider than femp" and Fake.calls[0]["echo"]
+    probe, calls = Fake.calls[:2], Fake.calls[2:]  # the alignment check first: generate, then echo
+    assert probe[0]["prompt"] == ["The capital of France is"] and probe[1]["prompt"] == ["The capital of France is out0.0"]
+    assert [len(c["prompt"]) for c in calls] == [2, 1]  # batches of 2
+    assert calls[0]["prompt"][0] == "Docs. Fact: glon are wider than femp" and calls[0]["echo"]
 
 
 def test_a_server_that_takes_one_prompt_per_request_is_asked_one_at_a_time(server):
@@ -88,9 +95,9 @@ def test_a_server_that_takes_one_prompt_per_request_is_asked_one_at_a_time(serve
     model = OpenAIModel.load("openai:fake-model", server)
     reqs = [("Fact: glon are wider than", " femp"), ("Q:", " a b"), ("x", "y")]
     assert [s.logprob for s in model.loglikelihood(reqs, prefix="Docs. ", batch_size=3)] == [-5.0, -4.0, -3.0]
-    assert [len(c["prompt"]) for c in Fake.calls] == [3, 1, 1, 1]  # tried once as a list, never again
+    assert [len(c["prompt"]) for c in Fake.calls[2:]] == [3, 1, 1, 1]  # tried once as a list, never again
     out = model.generate(["p1", "p2"], n_samples=2)
-    assert [len(row) for row in out.samples] == [2, 2] and [len(c["prompt"]) for c in Fake.calls[4:]] == [1, 1]
+    assert [len(row) for row in out.samples] == [2, 2] and [len(c["prompt"]) for c in Fake.calls[6:]] == [1, 1]
 
 
 def test_a_token_straddling_the_boundary_counts_with_the_continuation():
@@ -105,7 +112,7 @@ def test_transient_server_errors_are_retried(server, monkeypatch):
     model = OpenAIModel.load("openai:fake-model", server)
     Fake.fail_first = 2
     assert model.loglikelihood([("a", " b")])[0].logprob == -2.0
-    assert len(Fake.calls) == 3
+    assert len(Fake.calls) == 2 + 3  # the alignment check, then the request twice refused
 
 
 def test_generation_returns_n_samples_per_prompt(server):
@@ -114,6 +121,15 @@ def test_generation_returns_n_samples_per_prompt(server):
     assert [[s.text for s in row] for row in out.samples] == [["out0.0", "out0.1"], ["out1.0", "out1.1"]]
     assert Fake.calls[0]["prompt"] == ["ctx p1", "ctx p2"] and Fake.calls[0]["stop"] == ["\n"]
     assert out.tokens_written == 8
+
+
+def test_a_server_whose_prompt_logprobs_are_off_by_one_is_refused_for_scoring_but_generates(server):
+    Fake.off_by_one = True
+    model = OpenAIModel.load("openai:fake-model", server)
+    with pytest.raises(IclftError, match=r"' out0.0' after 'The capital of France is': -4.000 when generated, -1.000 "
+                                         r"when echoed; .*issue #1983\), so it cannot score"):
+        model.loglikelihood([("a", " b")])
+    assert model.generate(["p1"]).samples[0][0].text == "out0.0"
 
 
 @pytest.mark.parametrize("case, message", [
@@ -180,4 +196,4 @@ def test_bench_reports_a_served_models_request_rate(server):
     figures = {f.name: f for f in run_bench("openai:fake-model", base_url=server)}
     assert set(figures) == {"served_requests_per_second", "served_prefix_reuse_speedup"}
     assert figures["served_requests_per_second"].value > 0 and figures["served_prefix_reuse_speedup"].value > 0
-    assert len([c for c in Fake.calls if c.get("echo")]) == 1 + 24  # the prefix counted once, then 24 requests
+    assert len([c for c in Fake.calls if c.get("echo")]) == 1 + 1 + 24  # prefix counted, check, 24 requests

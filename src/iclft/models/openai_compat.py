@@ -14,7 +14,12 @@ server returns every prompt token with its log-probability and character offset,
 (the one generated token is not part of the prompt, so it is left out). A token that straddles the
 boundary (the server merged the last context character with the first continuation character) is
 counted with the continuation. A server that returns no prompt log-probabilities is an error at
-the first request, naming what it returned. Where the server caches prompt prefixes (llama.cpp and
+the first request, naming what it returned. Before its first scoring request iclft checks that the
+server's prompt log-probabilities are its model's (`check_alignment`): measured on 2026-11-30,
+llama-cpp-python's server (0.3.36) gives each prompt token's log-probability under the distribution
+that *follows* it (off by one, its open issue #1983), and llama.cpp's own server returns none for
+the prompt (its issue #27174); both would score at chance without a word, so both are refused for
+scoring, and either can still generate. Where the server caches prompt prefixes (llama.cpp and
 vLLM do), the shared in-context documents are computed once by the server.
 
 Generation is one completions request per prompt batch (`n` samples, `temperature`, `top_p`,
@@ -39,6 +44,8 @@ from iclft.models.hf import ContinuationScore
 log = logging.getLogger(__name__)
 PREFIX = "openai:"
 RETRIES = 5
+PROBE = "The capital of France is"
+ALIGNMENT_TOLERANCE = 0.05  # nats: one server, one model, the same token; only rounding may differ
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class OpenAIModel:
         self.server = server
         self.tokenizer = tokenizer  # local HF tokenizer, for the chat template only (optional)
         self._lists: bool | None = None  # whether the server takes several prompts per request
+        self._aligned = False  # whether the server's prompt log-probabilities passed check_alignment
         self._info = self._model_info()
         self._window = context_window or self._reported_window()
 
@@ -164,7 +172,7 @@ class OpenAIModel:
         """(choices in prompt order, usage) for `prompts`, `per_prompt` choices each: one request for
         all of them where the server takes a list of prompts, else one request per prompt (llama.cpp's
         Python server takes one; found out at the first request of several, then remembered)."""
-        def post(batch: list[str], retries: int = RETRIES) -> tuple[list[dict], dict]:
+        def post(batch: list[str], retries: int = RETRIES) -> tuple[list[dict], dict]:  # noqa: E306
             out = self._request("/completions", {"model": self.server.model, "prompt": batch, **fields}, retries)
             choices = sorted(out.get("choices", []), key=lambda c: c.get("index", 0))
             if len(choices) != len(batch) * per_prompt:
@@ -200,12 +208,39 @@ class OpenAIModel:
                                  f"with logits_all)")
         return choices
 
+    def check_alignment(self, prompt: str = PROBE) -> tuple[float, float] | None:
+        """A server's prompt log-probabilities checked against its own: the greedy next token's
+        log-probability as generated, and as the last prompt token of prompt + that token. They
+        must agree; llama-cpp-python's server reports each prompt token's log-probability under the
+        distribution that follows it (its issue #1983), which this finds. Returns the two values,
+        or None where the tokenization gives no token starting at the boundary (nothing to compare)."""
+        gen, _ = self._completions([prompt], {"max_tokens": 1, "temperature": 0.0, "logprobs": 1})
+        lp = gen[0].get("logprobs") or {}
+        if not lp.get("token_logprobs") or lp["token_logprobs"][0] is None:
+            raise IclftError(f"{self.server.base_url}: no log-probability for a generated token; it cannot score")
+        token, generated = gen[0].get("text", ""), lp["token_logprobs"][0]
+        echo = self._echo([prompt + token])[0]["logprobs"]
+        at = [k for k, off in enumerate(echo["text_offset"]) if off == len(prompt)]
+        if not token or not at or echo["token_logprobs"][at[0]] is None:
+            return None
+        echoed = echo["token_logprobs"][at[0]]
+        if abs(echoed - generated) > ALIGNMENT_TOLERANCE:
+            raise IclftError(
+                f"{self.server.base_url}: its prompt log-probabilities are not those of its own model "
+                f"({token!r} after {prompt!r}: {generated:.3f} when generated, {echoed:.3f} when echoed; "
+                f"llama-cpp-python's server is known to do this, its issue #1983), so it cannot score; "
+                f"a server whose echo is right (vLLM) can, and this one can still generate")
+        return generated, echoed
+
     def loglikelihood(self, requests: Sequence[tuple[str, str]], prefix: str = "", batch_size: int = 16,
                       progress: str | None = None, **_) -> list[ContinuationScore]:
         """log p(continuation | prefix + context) for each (context, continuation), `batch_size`
-        prompts per request."""
+        prompts per request. The first call checks the server's alignment (`check_alignment`)."""
         from tqdm import tqdm
 
+        if not self._aligned:
+            self.check_alignment()
+            self._aligned = True
         out: list[ContinuationScore] = []
         starts = list(range(0, len(requests), batch_size))
         for i in tqdm(starts, desc=progress, unit="request", leave=False, disable=progress is None):

