@@ -20,10 +20,11 @@ setup: $(VENV)/.installed
 
 # llama.cpp's OpenAI-compatible server, for the tests of the served backend (not needed to use iclft):
 # PyPI's llama-cpp-python compiles it, once per virtual environment (about 9 minutes on 2 cores).
-# Portable CPU flags: some virtual machines report instructions (AMX, AVX-512) they then refuse.
+# Portable CPU flags: some virtual machines report instructions (AMX, AVX-512) they then refuse;
+# --no-cache-dir: a wheel built earlier with other flags (a native build) is never reused.
 $(VENV)/.server: $(VENV)/.installed
 	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" \
-		$(PY) -m pip install -q "llama-cpp-python[server]==0.3.36"
+		$(PY) -m pip install -q --no-cache-dir "llama-cpp-python[server]==0.3.36"
 	touch $@
 
 demo: setup
