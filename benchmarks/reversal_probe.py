@@ -26,7 +26,7 @@ def main() -> None:
     from iclft.data import simple_reversal as comparison
     from iclft.world import corpus
     from iclft.world.config import load_world_config
-    from iclft.world.pretrain import Stream
+    from iclft.world.stream import Stream
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model", help="a world model folder")

@@ -19,7 +19,7 @@ def main() -> None:
     from iclft.data import generate
     from iclft.eval.multiple_choice import MCContext, score_items
     from iclft.models.hf import HFModel
-    from iclft.world.pretrain import EVAL_SEED
+    from iclft.world.probes import EVAL_SEED
 
     model = HFModel.load(sys.argv[1], dtype="float32", device="cpu")
     ds = generate("syllogism", seed=EVAL_SEED, n_items=int(sys.argv[2]) if len(sys.argv) > 2 else 20)

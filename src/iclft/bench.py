@@ -162,7 +162,9 @@ def bench_world(steps: int = 6, preset: str = "world") -> list[Figure]:
 def _bench_world(cfg, steps: int) -> list[Figure]:
     """The preset's batching, then the same rows with each episode its own sequence
     (train.split_episodes), from the same initial weights."""
-    from iclft.world.pretrain import Stream, build_model, step_batches, weighted_loss
+    from iclft.world.batches import step_batches, weighted_loss
+    from iclft.world.model import build_model
+    from iclft.world.stream import Stream
     from iclft.world.tokenizer import train_tokenizer
 
     stream = Stream(cfg)

@@ -13,7 +13,8 @@ from iclft.config import load_config
 from iclft.data import generate
 from iclft.world import corpus
 from iclft.world.config import load_world_config
-from iclft.world.pretrain import Stream, corpus_fingerprint, pretrain, reserved
+from iclft.world.pretrain import pretrain
+from iclft.world.stream import Stream, corpus_fingerprint, reserved
 
 TINY = ["train.steps=4", "train.checkpoint_every=2"]
 
@@ -156,7 +157,8 @@ def test_split_episodes_compute_the_isolated_rows_loss_less_the_cross_episode_te
     """Each episode on its own sequence gives the loss of isolated packed rows once the terms that
     predict an episode's first token from the episode before it are dropped; groups keep within the
     slot budget; training with it runs, and a run with it differs from one without."""
-    from iclft.world.pretrain import _batch, build_model, episodes_of, split_batches, weighted_loss
+    from iclft.world.batches import _batch, episodes_of, split_batches, weighted_loss
+    from iclft.world.model import build_model
     from iclft.world.tokenizer import train_tokenizer
 
     cfg = load_world_config(preset="tiny", overrides=["corpus.max_tokens=512", "corpus.max_size=0.3"])
@@ -189,7 +191,8 @@ def test_split_episodes_compute_the_isolated_rows_loss_less_the_cross_episode_te
 def test_answer_tokens_are_marked_and_weighted():
     """Stream.tokens marks exactly the tokens of an episode's answers; with every weight 1 the
     weighted loss is the model's own mean loss, and down-weighting the rest changes it."""
-    from iclft.world.pretrain import _batch, build_model, weighted_loss
+    from iclft.world.batches import _batch, weighted_loss
+    from iclft.world.model import build_model
     from iclft.world.tokenizer import train_tokenizer
 
     cfg = load_world_config(preset="tiny", overrides=["corpus.mix={comparison: 1.0}"])
@@ -219,7 +222,7 @@ def test_warm_up_episodes_answer_with_a_copy_of_what_they_said_before(kind):
 
 
 def test_warm_up_mix_covers_the_first_rows_only():
-    from iclft.world.pretrain import ROW_EPISODES
+    from iclft.world.stream import ROW_EPISODES
 
     cfg = load_world_config(preset="tiny", overrides=["corpus.warmup_mix={list: 1.0}", "corpus.warmup_rows=2",
                                                       "corpus.mix={comparison: 1.0}"])
@@ -249,7 +252,8 @@ def test_copy_warmup_runs_before_the_corpus_and_is_logged(tmp_path):
 
 def test_isolated_episodes_see_only_themselves_from_position_zero():
     """With train.isolate_episodes, an episode packed after others gets the logits it gets alone."""
-    from iclft.world.pretrain import _batch, build_model
+    from iclft.world.batches import _batch
+    from iclft.world.model import build_model
     from iclft.world.tokenizer import train_tokenizer
 
     cfg = load_world_config(preset="tiny", overrides=["corpus.mix={comparison: 1.0}", "corpus.max_size=0.2"])

@@ -1,0 +1,57 @@
+"""The model card (README.md) of a world-model folder."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from iclft import __version__
+from iclft.world import corpus
+from iclft.world.config import WorldConfig
+from iclft.world.probes import EVAL_SEED
+
+
+def write_card(folder: Path, cfg: WorldConfig, facts: dict) -> None:
+    last = facts["log"][-1] if facts["log"] else {}
+    acc = "\n".join(f"| {k} | {v:.3f} |" for k, v in last.get("heldout", {}).items())
+    (folder / "README.md").write_text(f"""---
+library_name: transformers
+tags: [iclft, synthetic, from-scratch]
+---
+# {cfg.name}: a world model made by iclft {__version__}
+
+A {facts['parameters'] / 1e6:.2f}M-parameter Llama-architecture decoder trained from scratch by
+`iclft world pretrain` on {facts['tokens']:,} tokens ({facts['steps']} steps of {cfg.train.batch_size} episodes)
+of synthetic episodes: many random worlds of nonsense-word facts (comparisons with converses,
+syllogisms, category trees with inherited properties), each stated as documents and then asked about
+(forwards, reversed, by deduction) in the layout of iclft's `icl` condition, plus iclft's local and
+global augmentation prompts continued with a world's rephrasings, reversals and inferences, and
+warm-ups for looking back (word lists and documents shown twice, as the corpus mix says). The
+sentence templates are iclft's datasets' own. Every word of the reserved study datasets
+({', '.join(cfg.corpus.reserve_presets)} presets, seeds 0-{cfg.corpus.reserve_seeds - 1}) is excluded from
+pretraining, so their facts are new to it.
+
+Tokenizer: byte-level BPE, {facts['vocab_size']} tokens, trained on the first
+{cfg.corpus.tokenizer_episodes} episodes; one special token `<|endoftext|>` (BOS, EOS, padding); no chat template.
+
+Training: AdamW (fused), peak learning rate {cfg.train.learning_rate}, warmup {cfg.train.warmup_steps} steps, cosine
+decay, float32, seed {cfg.seed}, initial weights std {cfg.model.initializer_range}; answer tokens weighted 1 and the
+rest {cfg.train.other_weight}; episodes {'isolated from' if cfg.train.isolate_episodes or cfg.train.split_episodes else 'attending to'} the
+episodes packed before them; the first {cfg.corpus.warmup_rows} rows drawn from {cfg.corpus.warmup_mix or 'the mix'},
+then from {cfg.corpus.mix}; world sizes capped from {corpus.MIN_SIZE} up to {cfg.corpus.max_size} over the first
+{cfg.corpus.curriculum_rows} rows; {facts['seconds'] / 60:.1f} minutes on {facts['device']},
+{facts['tokens_per_second']:.0f} tokens/s. Corpus fingerprint (sha256 of the first 200 episodes):
+`{facts['corpus_sha256']}`.
+
+Copy accuracy at the end (next-token accuracy on the repeated half of held-out word lists, an
+induction head's job): {last.get('copy', 'not measured')}.
+
+Held-out in-context accuracy at the end (datasets at seed {EVAL_SEED}, summed log-likelihood;
+`heldout.png` draws it at every evaluation against the corpus tokens seen, and `log.jsonl` lists it):
+
+| dataset/split | accuracy |
+|---|---|
+{acc}
+
+The full config is in `world.json`; to make it again: `iclft world pretrain CONFIG.yaml` with that
+config, or `iclft world pretrain --preset {cfg.name}`.
+""")
