@@ -24,6 +24,7 @@ from iclft.augment import store
 from iclft.augment.prompts import PromptTemplate, load_prompt
 from iclft.augment.symbolic import statement_shares
 from iclft.data.sentences import split_sentences
+from iclft.eval.frame import largest_fitting_subsample
 from iclft.models import generation
 from iclft.models.hf import HFModel
 
@@ -174,20 +175,14 @@ def fit_corpus(gen: HFModel, prompt: PromptTemplate, docs: list[str], budget: in
     n_full = len(gen.encode(full))
     if n_full <= budget:
         return full, []
-    order = random.Random(f"augment-global-subsample:{seed}").sample(range(len(docs)), len(docs))
-    lo, hi = 0, len(docs)  # binary search for the largest prefix of `order` that fits
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if len(gen.encode(prefix_of([docs[i] for i in sorted(order[:mid])]))) <= budget:
-            lo = mid
-        else:
-            hi = mid - 1
-    if lo == 0:
+    kept = largest_fitting_subsample(docs, lambda ds: gen.count_tokens([prefix_of(ds)])[0] <= budget,
+                                     f"augment-global-subsample:{seed}")
+    if not kept:
         raise IclftError(f"augment global: not even one document fits the context window of {gen.max_length}")
-    note = (f"augment global: the corpus ({n_full} tokens) does not fit the window; {lo} of {len(docs)} "
+    note = (f"augment global: the corpus ({n_full} tokens) does not fit the window; {len(kept)} of {len(docs)} "
             f"documents in context, subsampled with seed {seed}")
     log.warning(note)
-    return prefix_of([docs[i] for i in sorted(order[:lo])]), [note]
+    return prefix_of(kept), [note]
 
 
 def augment_global(model: HFModel, ds, cfg) -> Augmentation:

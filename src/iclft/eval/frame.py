@@ -73,6 +73,21 @@ def frame_of(model, cfg, with_docs: bool) -> str:
     return frame_name(model, cfg.icl, cfg.scoring.frame, with_docs)
 
 
+def largest_fitting_subsample(docs: Sequence[str], fits, rng_label: str) -> list[str]:
+    """The largest seeded subsample of `docs` (in their order) whose prefix `fits` (a predicate on a
+    list of documents): a binary search over prefixes of one seeded permutation, so a document kept
+    at size k is kept at every larger size. Empty when not even one fits."""
+    order = random.Random(rng_label).sample(range(len(docs)), len(docs))
+    lo, hi = 0, len(docs)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits([docs[i] for i in sorted(order[:mid])]):
+            lo = mid
+        else:
+            hi = mid - 1
+    return [docs[i] for i in sorted(order[:lo])]
+
+
 def fit_documents(model, dataset, icl_cfg, seed: int) -> tuple[str, list[str]]:
     """The prefix with as many documents as fit; notes say what was left out and why."""
     docs = [d.text for d in dataset.train]
@@ -89,20 +104,11 @@ def fit_documents(model, dataset, icl_cfg, seed: int) -> tuple[str, list[str]]:
             f"icl: the {len(docs)} training documents of {dataset.name} take {n_prefix} tokens in context, "
             f"but the model's window of {model.max_length} tokens leaves {budget} after the longest question "
             f"({question} tokens); set icl.subsample=true to use a seeded subsample, or use a smaller dataset")
-    rng = random.Random(f"icl-subsample:{seed}")
-    order = rng.sample(range(len(docs)), len(docs))
-    lo, hi = 0, len(docs)  # binary search for the largest prefix of `order` that fits
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        kept = [docs[i] for i in sorted(order[:mid])]
-        if model.count_tokens([frame_prefix(model, kept, icl_cfg)])[0] <= budget:
-            lo = mid
-        else:
-            hi = mid - 1
-    if lo == 0:
+    kept = largest_fitting_subsample(
+        docs, lambda ds: model.count_tokens([frame_prefix(model, ds, icl_cfg)])[0] <= budget, f"icl-subsample:{seed}")
+    if not kept:
         raise IclftError(f"icl: not even one training document fits the context window of {model.max_length}")
-    kept = [docs[i] for i in sorted(order[:lo])]
-    note = (f"icl: {dataset.name}: the corpus ({n_prefix} tokens) does not fit the window; used {lo} of "
+    note = (f"icl: {dataset.name}: the corpus ({n_prefix} tokens) does not fit the window; used {len(kept)} of "
             f"{len(docs)} documents, subsampled with seed {seed}")
     log.warning(note)
     return frame_prefix(model, kept, icl_cfg), [note]
