@@ -23,10 +23,10 @@ import dataclasses
 import hashlib
 import json
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from iclft import __version__
+from iclft.conditions import ConditionResult
 from iclft.config import StudyConfig
 from iclft.data.schema import Dataset, atomic_write_text
 from iclft.models.registry import model_identity  # noqa: F401  (cells are keyed by it)
@@ -37,15 +37,9 @@ _KEYED_SECTIONS = ("icl", "finetune", "augment", "scoring")
 _UNKEYED_AUGMENT = ("cache_dir", "use_cache")
 
 
-@dataclass
-class CellResult:
-    """What a condition produced on one dataset, plus the model facts the summary reports."""
-
-    records: list[dict]
-    cost: dict = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    files: dict[str, str] = field(default_factory=dict)  # run-folder path -> text
-    model: dict = field(default_factory=dict)  # label, dtype, device, context_window
+# What a condition produced on one dataset with the model facts the summary reports: one type from
+# the condition to the cache and the run folder.
+CellResult = ConditionResult
 
 
 def _sha256(obj) -> str:

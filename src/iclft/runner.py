@@ -227,7 +227,8 @@ def _compute(cell: Cell, cfg: StudyConfig, lazy: _LazyModel) -> CellResult:
     log.info("running %s on %s", cell.condition, cell.dataset.name)
     res = conditions_mod.get(cell.condition)(model, cell.dataset, cfg)
     check_scores(cell.name, res.records)
-    return CellResult(res.records, res.cost, res.notes, dict(res.files), _model_facts(model))
+    res.model = _model_facts(model)
+    return res
 
 
 def write_cell(work: Path, cell: Cell, result: CellResult) -> None:

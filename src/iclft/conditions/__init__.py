@@ -17,6 +17,7 @@ class ConditionResult:
     cost: dict = field(default_factory=dict)  # seconds and tokens spent, by phase
     notes: list[str] = field(default_factory=list)  # what a reader must know (subsampling, ...)
     files: dict[str, str] = field(default_factory=dict)  # run-folder path -> text (augmentations, ...)
+    model: dict = field(default_factory=dict)  # label, dtype, device, context_window: set by the runner
 
 
 _MODULES = {"pretrained": "iclft.conditions.pretrained", "icl": "iclft.conditions.icl",
