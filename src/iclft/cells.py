@@ -22,16 +22,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import logging
 from pathlib import Path
 
 from iclft import __version__
 from iclft.conditions import ConditionResult
 from iclft.config import StudyConfig
-from iclft.data.schema import Dataset, atomic_write_text
+from iclft.cache import read_entry, write_entry
+from iclft.data.schema import Dataset
 from iclft.models.registry import model_identity  # noqa: F401  (cells are keyed by it)
 
-log = logging.getLogger(__name__)
 ENTRY_VERSION = 1
 _KEYED_SECTIONS = ("icl", "finetune", "augment", "scoring")
 _UNKEYED_AUGMENT = ("cache_dir", "use_cache")
@@ -78,19 +77,13 @@ class CellCache:
         return self.folder / f"{key}.json"
 
     def get(self, key: str) -> CellResult | None:
-        p = self.path(key)
-        if not p.is_file():
-            return None
-        try:
-            entry = json.loads(p.read_text(encoding="utf-8"))
-            if entry.get("entry_version") != ENTRY_VERSION or entry.get("key") != key:
-                raise ValueError("key or version mismatch")
+        def build(entry: dict) -> CellResult:
+            if entry.get("entry_version") != ENTRY_VERSION:
+                raise ValueError(f"entry version {entry.get('entry_version')}, not {ENTRY_VERSION}")
             return CellResult(**{f.name: entry[f.name] for f in dataclasses.fields(CellResult)})
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            log.warning("cell cache entry %s unreadable (%s): recomputing", p, e)
-            return None
+
+        return read_entry(self.path(key), key, build, "cell cache entry")
 
     def put(self, key: str, parts: dict, result: CellResult) -> None:
-        entry = {"entry_version": ENTRY_VERSION, "key": key, "key_parts": parts,
-                 **dataclasses.asdict(result)}
-        atomic_write_text(self.path(key), json.dumps(entry, sort_keys=True) + "\n")
+        write_entry(self.path(key), {"entry_version": ENTRY_VERSION, "key": key, "key_parts": parts,
+                                     **dataclasses.asdict(result)})

@@ -3,7 +3,7 @@
 The cache key is the SHA-256 of everything the outputs depend on: prompt text and version, the
 writing model's identity, sampling parameters, seed, the shared prefix and every per-item prompt.
 Same key, same outputs: a second run reads the file instead of generating. Files are written to a
-temporary name and renamed into place (`atomic_write_text`), so a crash never leaves a half-written
+temporary name and renamed into place (iclft.cache), so a crash never leaves a half-written
 cache entry that a later run would trust.
 
     CACHE_DIR/local_v1-3f9a0c...json   {"key", "provenance", "cost", "samples": [[{text, n_tokens, finished}]]}
@@ -16,7 +16,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from iclft.data.schema import atomic_write_text
+from iclft.cache import read_entry, write_entry
 from iclft.models.generation import Sample
 
 CACHE_FORMAT = 1
@@ -33,22 +33,13 @@ def cache_file(cache_dir: str, prompt_name: str, key: str) -> Path:
 
 def read_cache(path: Path, key: str) -> tuple[list[list[Sample]], dict] | None:
     """The cached samples and their generation cost, or None when absent or unreadable."""
-    if not path.is_file():
-        return None
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-        if payload.get("key") != key:
-            return None
-        samples = [[Sample(**s) for s in row] for row in payload["samples"]]
-    except (OSError, ValueError, KeyError, TypeError):  # ValueError: not JSON, or not UTF-8
-        return None  # a damaged entry is regenerated, not trusted
-    return samples, payload.get("cost", {})
+    return read_entry(path, key, lambda e: ([[Sample(**s) for s in row] for row in e["samples"]], e.get("cost", {})),
+                      "augmentation cache entry")
 
 
 def write_cache(path: Path, key: str, provenance: dict, cost: dict, samples: list[list[Sample]]) -> None:
-    payload = {"key": key, "provenance": provenance, "cost": cost,
-               "samples": [[asdict(s) for s in row] for row in samples]}
-    atomic_write_text(path, json.dumps(payload, ensure_ascii=False) + "\n")
+    write_entry(path, {"key": key, "provenance": provenance, "cost": cost,
+                       "samples": [[asdict(s) for s in row] for row in samples]})
 
 
 def records_jsonl(records: list[dict]) -> str:
