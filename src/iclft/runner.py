@@ -44,10 +44,10 @@ from iclft.augment.symbolic import oracle_overlap
 from iclft.eval.metrics import summarize
 from iclft.models.base import is_served, load_model
 from iclft.report.text import format_table
+from iclft.results import SCHEMA_VERSION, Summary
 from iclft.eval.shortcuts import shortcut_rows
 
 log = logging.getLogger("iclft")
-SCHEMA_VERSION = 1
 
 
 def package_versions() -> dict[str, str]:
@@ -303,7 +303,7 @@ def write_summary(plan: Plan, work: Path, cells: list[Finished], model: dict,
                  + "; finetuning trains on the plain documents")
     by_name = {c.dataset.name: c.dataset for c in plan.cells}  # after `limit`
     shortcuts = [row for ds in by_name.values() for row in shortcut_rows(ds)]
-    summary = {
+    summary: Summary = {
         "schema_version": SCHEMA_VERSION, "iclft_version": __version__, "name": cfg.name,
         "started": started, "wall_seconds": round(seconds, 1), "seed": cfg.seed,
         "model": {"name": cfg.model.name, **model},

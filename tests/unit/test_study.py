@@ -50,6 +50,14 @@ def test_run_writes_a_complete_run_folder(tiny_model_dir, tmp_path, capsys):
     assert (out / "config.yaml").is_file() and (out / "data" / "simple_reversal" / "meta.json").is_file()
     assert summary["costs"]["simple_reversal"]["finetune"]["train_steps"] == 2 * 3  # 12 docs / batch 4
     assert not list(tmp_path.glob("*.partial"))
+    # the record has exactly the typed layout the report reads (iclft.results)
+    from iclft.results import SCHEMA_VERSION, Accuracy, ResultRow, Scores, Summary
+
+    assert set(summary) == set(Summary.__annotations__) and summary["schema_version"] == SCHEMA_VERSION
+    for r in summary["results"]:
+        assert set(r) == set(ResultRow.__annotations__)
+        for s in r["scores"].values():
+            assert set(s) == set(Scores.__annotations__) and set(s["strict"]) == set(Accuracy.__annotations__)
 
 
 def test_same_config_and_seed_give_the_same_scores(tiny_model_dir, tmp_path):

@@ -12,14 +12,14 @@ from pathlib import Path
 
 from iclft import IclftError
 from iclft.grid import point_folders
+from iclft.results import SCHEMA_VERSION, Summary
 
-SCHEMA_VERSION = 1  # the newest summary.json layout this reader knows (iclft.runner.SCHEMA_VERSION)
 
 
 @dataclass
 class Run:
     path: Path
-    summary: dict
+    summary: Summary
     label: str = ""  # how a comparison names this run: model name and seed
     _items: dict = field(default_factory=dict, repr=False)
 
