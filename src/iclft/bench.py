@@ -20,7 +20,6 @@ scores are compared with the shared-prefix scores of the same requests.
 from __future__ import annotations
 
 import dataclasses
-
 import random
 import resource
 import time

@@ -29,7 +29,6 @@ from iclft.conditions import ConditionResult
 from iclft.config import StudyConfig
 from iclft.cache import read_entry, write_entry
 from iclft.data.schema import Dataset
-from iclft.models.registry import model_identity  # noqa: F401  (cells are keyed by it)
 
 ENTRY_VERSION = 1
 _KEYED_SECTIONS = ("icl", "finetune", "augment", "scoring")

@@ -164,7 +164,7 @@ def start_folder(final: Path, config_text: str) -> Path:
         if (work / "config.yaml").exists() or not work.is_dir():
             raise IclftError(f"{work}: an interrupted run is there; finish it with `iclft run --resume "
                              f"{work}` (its finished cells are kept), or remove it, or choose another --out") from None
-        lock(work)  # a run stopped before it wrote anything: this one takes the empty folder over
+        # else a run stopped before it wrote anything: this one takes the empty folder over, below
     except OSError as e:
         raise IclftError(f"{work}: cannot create the run folder ({e.strerror})") from None
     lock(work)

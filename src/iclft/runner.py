@@ -34,7 +34,7 @@ from typing import NamedTuple, Sequence
 
 from iclft import IclftError, __version__
 from iclft import conditions as conditions_mod
-from iclft.cells import CellCache, CellResult, cell_key, dataset_hash, key_parts, model_identity
+from iclft.cells import CellCache, CellResult, cell_key, dataset_hash, key_parts
 from iclft.config import StudyConfig, dump, load_config
 from iclft.data import generate, save_dataset
 from iclft.data.schema import Dataset, atomic_write_text
@@ -43,6 +43,7 @@ from iclft.grid import GRID_INDEX, Point, grid_index, grid_points
 from iclft.augment.symbolic import oracle_overlap
 from iclft.eval.metrics import summarize
 from iclft.models.base import is_served, load_model
+from iclft.models.registry import model_identity
 from iclft.report.text import format_table
 from iclft.results import SCHEMA_VERSION, Summary
 from iclft.eval.shortcuts import shortcut_rows
@@ -205,12 +206,6 @@ def _load_finished(work: Path, cell: Cell) -> CellResult | None:
     return found[1]
 
 
-def _model_facts(model) -> dict:
-    """What the summary reports about the model, kept with each cell so a run served from the
-    cache or an interrupted run need not load it."""
-    return model.facts()
-
-
 def check_scores(name: str, records: list[dict]) -> None:
     """A score that is NaN or infinite (a diverged finetuning, a broken model) is an error naming
     the cell and an item, never an accuracy."""
@@ -227,7 +222,7 @@ def _compute(cell: Cell, cfg: StudyConfig, lazy: _LazyModel) -> CellResult:
     log.info("running %s on %s", cell.condition, cell.dataset.name)
     res = conditions_mod.get(cell.condition)(model, cell.dataset, cfg)
     check_scores(cell.name, res.records)
-    res.model = _model_facts(model)
+    res.model = model.facts()  # kept with the cell: a run from the cache or a resume loads no model
     return res
 
 
@@ -349,7 +344,7 @@ def _finish(plan: Plan, work: Path, lazy: _LazyModel) -> None:
         log.info("dataset %s: %s", ds.name, ds.sizes())
     cache = CellCache(plan.cfg.cache_dir) if plan.cfg.cache_dir else None
     done = [run_or_load_cell(cell, work, plan.cfg, cache, lazy) for cell in plan.cells]
-    facts = _model_facts(lazy.model) if lazy.model is not None else done[0].result.model
+    facts = lazy.model.facts() if lazy.model is not None else done[0].result.model
     write_summary(plan, work, done, facts, started, time.perf_counter() - t0)
 
 

@@ -9,7 +9,7 @@ from iclft.folders import unfinished
 from iclft.runner import resume_run, run_study
 from iclft.shards import SHARD_FILE, resume_shard, run_shard
 
-__all__ = ["run_study", "run_shard", "resume_study"]
+__all__ = ["run", "resume_study", "run_study", "run_shard"]
 
 
 def resume_study(run_dir: str | Path, model=None) -> Path:

@@ -172,7 +172,7 @@ def fit_corpus(gen: HFModel, prompt: PromptTemplate, docs: list[str], budget: in
         return prompt.split("document", corpus="\n\n".join(kept))[0]
 
     full = prefix_of(docs)
-    n_full = len(gen.encode(full))
+    [n_full] = gen.count_tokens([full])
     if n_full <= budget:
         return full, []
     kept = largest_fitting_subsample(docs, lambda ds: gen.count_tokens([prefix_of(ds)])[0] <= budget,
@@ -194,13 +194,13 @@ def augment_global(model: HFModel, ds, cfg) -> Augmentation:
     chosen, notes = sample_inputs(docs, acfg.max_inputs, acfg.seed, "documents")
     template = prompt.split("document", corpus="")[1]
     inputs = [template.format(document=d) for d in chosen]
-    longest = max(len(gen.encode(x)) for x in inputs)
+    longest = max(gen.count_tokens(inputs))
     budget = gen.max_length - longest - acfg.global_max_new_tokens - 8  # 8: tokenization boundary slack
     prefix, fit_notes = fit_corpus(gen, prompt, docs, budget, acfg.seed)
     samples, gen_cost, provenance = _generate(gen, prompt, prefix, inputs, acfg.samples_per_document,
                                               acfg.global_max_new_tokens, acfg, f"{ds.name} augment global")
     out = _finish(ds, prompt, chosen, samples, gen_cost, provenance, t0)
     notes += fit_notes
-    out.cost["augment_context_tokens"] = len(gen.encode(prefix))
+    out.cost["augment_context_tokens"] = gen.count_tokens([prefix])[0]
     out.notes += notes
     return out
