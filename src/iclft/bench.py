@@ -226,13 +226,12 @@ def bench_served(model, n_requests: int = 24, seed: int = 0) -> list[Figure]:
 
 def run_bench(model_name: str = "smollm2-135m", only: tuple[str, ...] = SECTIONS,
               baseline_requests: int = 4, base_url: str = "", context_window: int = 0) -> list[Figure]:
-    from iclft.models.base import is_served
+    from iclft.config import ModelConfig
+    from iclft.models.base import is_served, load_model
     from iclft.models.hf import HFModel
 
     if is_served(model_name):  # only what a served model can do: scoring and generation over HTTP
-        from iclft.models.openai_compat import OpenAIModel
-
-        return bench_served(OpenAIModel.load(model_name, base_url, context_window=context_window))
+        return bench_served(load_model(ModelConfig(name=model_name, base_url=base_url, context_window=context_window)))
     figures: list[Figure] = []
     if "world" in only:  # needs no study model
         figures += bench_world()

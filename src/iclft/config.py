@@ -272,8 +272,9 @@ def load_config(path: str | None = None, preset: str | None = None, overrides: l
 def validate(cfg: StudyConfig) -> None:
     """Checks that need more than types; dataset names are checked when they are generated."""
     from iclft.data import check_params, statements_module
+    from iclft.models.base import is_served
 
-    if cfg.model.name.startswith("openai:"):
+    if is_served(cfg.model.name):
         tuned = [c for c in cfg.conditions if c.startswith("finetune")]
         if tuned:
             raise IclftError(f"{', '.join(tuned)}: finetuning needs local weights, and {cfg.model.name} is "

@@ -20,8 +20,7 @@ from __future__ import annotations
 from typing import Protocol, Sequence, runtime_checkable
 
 from iclft import IclftError
-
-SERVED = "openai:"
+from iclft.models import SERVED
 
 
 @runtime_checkable

@@ -38,11 +38,11 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from iclft import IclftError
+from iclft.models import SERVED
 from iclft.models.generation import Generations, Sample
 from iclft.models.hf import ContinuationScore
 
 log = logging.getLogger(__name__)
-PREFIX = "openai:"
 RETRIES = 5
 PROBE = "The capital of France is"
 ALIGNMENT_TOLERANCE = 0.05  # nats: one server, one model, the same token; only rounding may differ
@@ -72,7 +72,7 @@ class OpenAIModel:
     @classmethod
     def load(cls, name: str, base_url: str, api_key_env: str = "OPENAI_API_KEY", context_window: int = 0,
              tokenizer: str = "") -> "OpenAIModel":
-        if not name.startswith(PREFIX) or not name[len(PREFIX):]:
+        if not name.startswith(SERVED) or not name[len(SERVED):]:
             raise IclftError(f"model.name {name!r}: a served model is named openai:MODEL")
         if not base_url:
             raise IclftError(f"model.name {name!r} needs model.base_url (for example http://127.0.0.1:8000/v1)")
@@ -85,7 +85,7 @@ class OpenAIModel:
             src = resolve(tokenizer)
             kwargs = {"gguf_file": src.gguf_file} if src.gguf_file else {}
             tok = AutoTokenizer.from_pretrained(src.path, **kwargs)
-        return cls(Server(base_url.rstrip("/"), name[len(PREFIX):], api_key_env), context_window, tok)
+        return cls(Server(base_url.rstrip("/"), name[len(SERVED):], api_key_env), context_window, tok)
 
     # ---------------------------------------------------------------- HTTP
     def _request(self, path: str, payload: dict | None = None, retries: int = RETRIES) -> dict:
