@@ -29,17 +29,20 @@ STATEMENTS: dict[str, str] = {
 }
 
 
-def statements_module(name: str):
-    """The module with a dataset's statement checker and oracle (either may be absent)."""
+def _module(name: str):
+    """The generator module of dataset `name`; an unknown name is an error."""
     if name not in GENERATORS:
         raise IclftError(f"unknown dataset {name!r}; known: {', '.join(sorted(GENERATORS))}")
-    return importlib.import_module(STATEMENTS.get(name, GENERATORS[name]))
+    return importlib.import_module(GENERATORS[name])
+
+
+def statements_module(name: str):
+    """The module with a dataset's statement checker and oracle (either may be absent)."""
+    return importlib.import_module(STATEMENTS[name]) if name in STATEMENTS else _module(name)
 
 
 def _generator(name: str) -> Callable[..., Dataset]:
-    if name not in GENERATORS:
-        raise IclftError(f"unknown dataset {name!r}; known: {', '.join(sorted(GENERATORS))}")
-    return importlib.import_module(GENERATORS[name]).generate
+    return _module(name).generate
 
 
 def generator_params(name: str) -> dict[str, Any]:
@@ -60,17 +63,17 @@ def _accepts(annotation: str, value: Any) -> bool:
 
 
 def check_params(name: str, params: dict[str, Any]) -> None:
-    """Before any work: every parameter known, of its default's type (an integer where the default
-    is one), and at most the generator's largest accepted size (its module's LIMITS), so that a
+    """Before any work: every parameter known, of a type its annotation accepts (an integer for
+    `int`, never a bool), and at most the generator's largest accepted size (its module's LIMITS), so that a
     mistyped or enormous value is one line at once, never a traceback or memory growing unbounded."""
-    known = generator_params(name)
+    module = _module(name)
+    known = {k: p for k, p in inspect.signature(module.generate).parameters.items() if k != "seed"}
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise IclftError(f"dataset {name!r} has no parameter {unknown[0]!r}; known: {', '.join(sorted(known))}")
-    limits = getattr(importlib.import_module(GENERATORS[name]), "LIMITS", {})
-    annotations = {k: p.annotation for k, p in inspect.signature(_generator(name)).parameters.items()}
+    limits = getattr(module, "LIMITS", {})
     for key, value in params.items():
-        kinds = str(annotations[key])
+        kinds = str(known[key].annotation)
         if not _accepts(kinds, value):
             wanted = " or ".join(dict.fromkeys(_TYPES.get(t.strip(), t.strip()) for t in kinds.split("|")))
             raise IclftError(f"{name}: {key} must be {wanted}, got {value!r}")
