@@ -6,7 +6,7 @@ Reading it never imports the model stack.
 """
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Callable, TypedDict
 
 SCHEMA_VERSION = 1  # bump when a key changes meaning or goes away (new keys keep it)
 
@@ -50,3 +50,18 @@ class Summary(TypedDict):
     costs: dict[str, dict[str, dict]]  # dataset -> condition -> seconds and tokens
     notes: list[str]
     versions: dict[str, str]
+
+
+def metrics(row: ResultRow) -> list[tuple[str, float, Callable[[Scores], Accuracy]]]:
+    """The accuracies a split reports, as (name, chance, pick from a scoring's Scores): any valid,
+    and strict where items have several valid choices (summaries from before the strict metric have
+    no several_valid key)."""
+    out: list = [("any valid", row["chance"], lambda s: s)]
+    if row.get("several_valid"):
+        out.append(("strict", row["strict_chance"], lambda s: s["strict"]))
+    return out
+
+
+def overlap_text(overlap: dict[str, dict]) -> str:
+    """A dataset's oracle overlap per split: "reversal 16/16, forward 0/16"."""
+    return ", ".join(f"{split} {o['verbatim']}/{o['n']}" for split, o in overlap.items())

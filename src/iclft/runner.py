@@ -45,7 +45,7 @@ from iclft.eval.metrics import summarize
 from iclft.models.base import is_served, load_model
 from iclft.models.registry import model_identity
 from iclft.report.text import format_table
-from iclft.results import SCHEMA_VERSION, Summary
+from iclft.results import SCHEMA_VERSION, Summary, overlap_text
 from iclft.eval.shortcuts import shortcut_rows
 
 log = logging.getLogger("iclft")
@@ -314,8 +314,8 @@ def write_summary(plan: Plan, work: Path, cells: list[Finished], model: dict,
     }
     atomic_write_text(work / "summary.json", json.dumps(summary, indent=2) + "\n")
     table = format_table(results, cfg.conditions, cfg.scoring.primary, shortcuts, frame_lines)
-    overlap = [f"{name}: " + ", ".join(f"{split} {o['verbatim']}/{o['n']}" for split, o in d["oracle_overlap"].items())
-               for name, d in summary["datasets"].items() if d["oracle_overlap"]]
+    overlap = [f"{name}: {overlap_text(d['oracle_overlap'])}" for name, d in summary["datasets"].items()
+               if d["oracle_overlap"]]
     if overlap:
         table += "\ntest statements the oracle augmentation contains verbatim: " + "; ".join(overlap)
     atomic_write_text(work / "table.txt", table + "\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from iclft.report.runs import Run, format_accuracy, format_seconds, format_started
+from iclft.results import metrics, overlap_text
 
 MISSING = "–"
 
@@ -44,10 +45,7 @@ def accuracy_table(run: Run, dataset: str, first: str | None = None) -> Table:
     for scoring in scorings:
         for split in run.splits(dataset):
             any_row = next(r for r in rows if r["split"] == split)
-            metrics = [("any valid", any_row["chance"], lambda sc: sc)]
-            if any_row.get("several_valid"):  # summaries before the strict metric have no such key
-                metrics.append(("strict", any_row["strict_chance"], lambda sc: sc["strict"]))
-            for metric, chance, pick in metrics:
+            for metric, chance, pick in metrics(any_row):
                 line = [scoring, split, metric, str(any_row["n"]), f"{chance:.2f}"]
                 for c in conditions:
                     r = cell.get((split, c))
@@ -141,8 +139,7 @@ def dataset_facts(run: Run, dataset: str) -> str:
     test_text = ", ".join(f"{k} {v}" for k, v in test.items()) if isinstance(test, dict) else str(test)
     params = ", ".join(f"{k}={v}" for k, v in meta.get("params", {}).items()) or "defaults"
     overlap = meta.get("oracle_overlap")
-    oracle = ("; test statements the oracle writes verbatim: "
-              + ", ".join(f"{k} {o['verbatim']}/{o['n']}" for k, o in overlap.items())) if overlap else ""
+    oracle = f"; test statements the oracle writes verbatim: {overlap_text(overlap)}" if overlap else ""
     return (f"{sizes.get('train', '?')} training documents; test items: {test_text}; "
             f"generator {meta.get('generator', dataset)} v{meta.get('version', '?')}, "
             f"seed {meta.get('seed', '?')}, {params}{oracle}")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from iclft.results import metrics
+
 
 def _columns(head: list[str], lines: list[list[str]]) -> list[str]:
     widths = [max(len(x) for x in col) for col in zip(head, *lines)]
@@ -21,10 +23,7 @@ def format_table(results: list[dict], conditions: list[str], scoring: str, short
     lines = []
     for ds, split in keys:
         any_row = next(r for r in results if (r["dataset"], r["split"]) == (ds, split))
-        metrics = [("any valid", any_row["chance"], lambda s: s)]
-        if any_row.get("several_valid"):
-            metrics.append(("strict", any_row["strict_chance"], lambda s: s["strict"]))
-        for metric, chance, pick in metrics:
+        for metric, chance, pick in metrics(any_row):
             row = [ds, split, metric, str(any_row["n"]), f"{chance:.2f}"]
             for c in conditions:
                 r = cell.get((ds, split, c))
