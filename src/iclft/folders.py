@@ -43,6 +43,11 @@ def _describe(text: str) -> str:
         return "a process that left no name"
 
 
+def _written(fd: int) -> str:
+    """What the lock file open at `fd` says of its writer (empty for a new file)."""
+    return os.pread(fd, 4096, 0).decode("utf-8", "replace")
+
+
 def _busy(folder: Path, holder: str) -> IclftError:
     return IclftError(f"{folder}: another iclft process is writing it ({holder}); wait for it to end, "
                       f"or choose another --out")
@@ -62,10 +67,10 @@ def lock(folder: Path) -> None:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        holder = _describe(os.pread(fd, 4096, 0).decode("utf-8", "replace"))
+        holder = _describe(_written(fd))
         os.close(fd)
         raise _busy(folder, holder) from None
-    before = os.pread(fd, 4096, 0).decode("utf-8", "replace")
+    before = _written(fd)
     if before.strip():
         log.warning("%s: its last writer (%s) ended without finishing; continuing its work", folder,
                     _describe(before))
@@ -95,7 +100,7 @@ def _live_writer(folder: Path) -> str | None:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         return None
     except OSError:
-        return _describe(os.pread(fd, 4096, 0).decode("utf-8", "replace"))
+        return _describe(_written(fd))
     finally:
         os.close(fd)
 
