@@ -55,16 +55,6 @@ def matmul_flops_per_second(n: int = 1024, seconds: float = 3.0, dtype=torch.flo
     return 2 * n ** 3 * reps / (time.perf_counter() - t0)
 
 
-def training_flops_per_token(model, seq_len: int) -> float:
-    """6 x parameters in matrix multiplies (output head included, embedding lookup excluded), plus
-    attention scores and values: 6 * layers * seq_len * hidden (PaLM appendix B convention)."""
-    cfg = model.config.get_text_config()
-    n = sum(p.numel() for name, p in model.named_parameters() if p.dim() == 2 and "embed" not in name)
-    if getattr(cfg, "tie_word_embeddings", False):
-        n += model.get_output_embeddings().weight.numel()
-    return 6 * n + 6 * cfg.num_hidden_layers * seq_len * cfg.hidden_size
-
-
 def bench_icl(model, baseline_requests: int = 4, seed: int = 0) -> list[Figure]:
     """ICL scoring of the paper-sized simple-reversal test with as many documents as fit."""
     from iclft.eval.frame import fit_documents
@@ -101,7 +91,6 @@ def bench_generation(model, n_docs: int = 16, baseline_docs: int = 2, max_new_to
     both write the same text)."""
     from iclft.augment.pipeline import fit_corpus
     from iclft.augment.prompts import load_prompt
-    from iclft.models.generation import generate as generate_text
 
     ds = generate("simple_reversal", seed=seed)
     prompt = load_prompt("global_v1")
@@ -112,8 +101,8 @@ def bench_generation(model, n_docs: int = 16, baseline_docs: int = 2, max_new_to
     prefix, _ = fit_corpus(model, prompt, docs, budget, seed)
     n_ctx = len(model.encode(prefix))
     kw = dict(prefix=prefix, max_new_tokens=max_new_tokens, temperature=0.0, stop=prompt.stop)
-    shared = generate_text(model, inputs, **kw)
-    plain = generate_text(model, inputs[:baseline_docs], use_cache_prefix=False, batch_size=1, **kw)
+    shared = model.generate(inputs, **kw)
+    plain = model.generate(inputs[:baseline_docs], use_cache_prefix=False, batch_size=1, **kw)
     per_shared, per_plain = shared.seconds / n_docs, plain.seconds / baseline_docs
     same = all(a[0].text == b[0].text for a, b in zip(shared.samples, plain.samples))
     return [
@@ -126,17 +115,14 @@ def bench_generation(model, n_docs: int = 16, baseline_docs: int = 2, max_new_to
 
 def bench_finetune(model, n_facts: int = 20, epochs: int = 1, seed: int = 0) -> list[Figure]:
     """Finetuning throughput on simple-reversal documents, and its share of the matmul rate."""
-    import copy
-
-    from iclft.models.hf import HFModel
-    from iclft.models.train import finetune
+    from iclft.models.train import finetune, finetune_flops_per_token
 
     ds = generate("simple_reversal", seed=seed, n_facts=n_facts)
-    tuned = HFModel(copy.deepcopy(model.model), model.tokenizer, model.source)
+    tuned = model.finetuned_copy()
     stats = finetune(tuned, [d.text for d in ds.train], FinetuneConfig(epochs=epochs), seed)
     del tuned
     seq = stats.padded_tokens / max(stats.steps, 1) / FinetuneConfig().batch_size
-    flops = training_flops_per_token(model.model, int(seq)) * stats.padded_tokens / stats.seconds
+    flops = finetune_flops_per_token(model, int(seq)) * stats.padded_tokens / stats.seconds
     peak = matmul_flops_per_second()
     return [
         Figure("finetune_tokens_per_second", stats.tokens_per_second,
@@ -161,6 +147,7 @@ def bench_world(steps: int = 6, preset: str = "world") -> list[Figure]:
 def _bench_world(cfg, steps: int) -> list[Figure]:
     """The preset's batching, then the same rows with each episode its own sequence
     (train.split_episodes), from the same initial weights."""
+    from iclft.models.train import training_flops_per_token
     from iclft.world.batches import step_batches, weighted_loss
     from iclft.world.model import build_model
     from iclft.world.stream import Stream

@@ -49,7 +49,10 @@ def dataset_hash(ds: Dataset) -> str:
     return _sha256(dataclasses.asdict(ds))
 
 
-def key_parts(cfg: StudyConfig, model: dict, ds: Dataset, ds_hash: str, limit: int, condition: str) -> dict:
+def key_parts(cfg: StudyConfig, model: dict, ds: Dataset, ds_hash: str, limit: int, condition: str,
+              tuned: dict | None = None) -> dict:
+    """`model`: the studied model's identity; `tuned`: that of the weights a finetuned condition
+    trains where they are others (finetune.model), which then key its cell in place of the name."""
     from importlib.metadata import version
 
     from iclft.models.generation import DECODER
@@ -57,9 +60,13 @@ def key_parts(cfg: StudyConfig, model: dict, ds: Dataset, ds_hash: str, limit: i
     config = {"seed": cfg.seed, **{s: dataclasses.asdict(getattr(cfg, s)) for s in _KEYED_SECTIONS}}
     for k in _UNKEYED_AUGMENT:
         config["augment"].pop(k, None)
-    return {"iclft": __version__, "torch": version("torch"), "transformers": version("transformers"),
-            "model": model, "dataset": {"name": ds.name, "sha256": ds_hash, "limit": limit},
-            "condition": condition, "config": config, "decoder": DECODER}
+    config["finetune"].pop("model")
+    parts = {"iclft": __version__, "torch": version("torch"), "transformers": version("transformers"),
+             "model": model, "dataset": {"name": ds.name, "sha256": ds_hash, "limit": limit},
+             "condition": condition, "config": config, "decoder": DECODER}
+    if tuned is not None:
+        parts["finetuned_model"] = tuned
+    return parts
 
 
 def cell_key(parts: dict) -> str:

@@ -66,6 +66,10 @@ class IclConfig:
 
 @dataclass
 class FinetuneConfig:
+    # The local weights the finetuned conditions train (a built-in name, folder, .gguf file or Hub id,
+    # with model.dtype and model.device); None: model.name's. Needed when model.name is served: then
+    # the served model still answers pretrained and icl and writes the augmentations.
+    model: Optional[str] = None
     epochs: int = 3
     learning_rate: float = 1e-4
     batch_size: int = 8
@@ -274,11 +278,14 @@ def validate(cfg: StudyConfig) -> None:
     from iclft.data import check_params, statements_module
     from iclft.models.base import is_served
 
-    if is_served(cfg.model.name):
-        tuned = [c for c in cfg.conditions if c.startswith("finetune")]
-        if tuned:
-            raise IclftError(f"{', '.join(tuned)}: finetuning needs local weights, and {cfg.model.name} is "
-                             f"served; run pretrained and icl on it, or a local model for every condition")
+    tuned = [c for c in cfg.conditions if c.startswith("finetune")]
+    if cfg.finetune.model is not None and (not cfg.finetune.model.strip() or is_served(cfg.finetune.model)):
+        raise IclftError(f"finetune.model names the local weights finetuning trains (a built-in name, folder, "
+                         f".gguf file or Hub id), not {cfg.finetune.model!r}")
+    if is_served(cfg.model.name) and tuned and cfg.finetune.model is None:
+        raise IclftError(f"{', '.join(tuned)}: finetuning needs local weights, and {cfg.model.name} is served; "
+                         f"name them in finetune.model (e.g. the same model's local file), or run pretrained "
+                         f"and icl only")
     if cfg.model.context_window < 0:
         raise IclftError(f"model.context_window must be 0 (as the server reports) or more, got {cfg.model.context_window}")
     if not cfg.conditions:

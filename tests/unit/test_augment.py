@@ -23,7 +23,7 @@ FACT = re.compile(r"(\w+) are ((?:more |less )?\w+) than (\w+)")
 
 
 class FakeGenerator:
-    """Stands in for generation.generate: for a prompt ending in "<fact line>\\n<label>:" it writes
+    """Stands in for generation.generate (HFModel.generate calls it): for a prompt ending in "<fact line>\\n<label>:" it writes
     the fact's correct reversal, then (local prompts) a contradicting "reversal"."""
 
     def __init__(self):
@@ -177,8 +177,9 @@ def test_a_teacher_writes_the_augmentations_when_named(tiny_model, tiny_model_di
     studied = HFModel(tiny_model.model, tiny_model.tokenizer, dataclasses.replace(tiny_model.source, label="studied"))
     own = pipeline.augment_local(studied, ds, _cfg(tmp_path))
     taught = pipeline.augment_local(studied, ds, _cfg(tmp_path, f"augment.teacher={tiny_model_dir}"))
-    assert own.records[0]["provenance"]["model"].startswith("studied |")
-    assert taught.records[0]["provenance"]["model"].startswith(f"{tiny_model_dir} |")
+    assert own.records[0]["provenance"]["model"]["name"] == "studied"
+    assert taught.records[0]["provenance"]["model"]["name"] == str(tiny_model_dir)
+    assert own.cost["augment_model"] == "studied"
     assert len(fake.calls) == 2  # another writer, another cache entry
 
 

@@ -1,5 +1,6 @@
 """The benchmark's mechanics on the tiny model (its timings are not checked: tests never time)."""
-from iclft.bench import bench_finetune, bench_icl, training_flops_per_token
+from iclft.bench import bench_finetune, bench_icl
+from iclft.models.train import training_flops_per_token
 
 
 def test_icl_bench_compares_shared_and_recomputed_scores(tiny_model):

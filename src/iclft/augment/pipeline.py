@@ -14,6 +14,7 @@ sentence or an earlier kept augmentation; every output is recorded with its verd
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import time
@@ -26,7 +27,7 @@ from iclft.augment.symbolic import statement_shares
 from iclft.data.sentences import split_sentences
 from iclft.eval.frame import largest_fitting_subsample
 from iclft.models import generation
-from iclft.models.hf import HFModel
+from iclft.models.base import LanguageModel, is_served, load_model
 
 log = logging.getLogger(__name__)
 
@@ -39,24 +40,21 @@ class Augmentation:
     notes: list[str] = field(default_factory=list)
 
 
-def model_identity(model: HFModel) -> str:
-    """What identifies a model's outputs in the cache: where its weights come from, and their dtype."""
-    s = model.source
-    return f"{s.label} | {s.path}" + (f"/{s.gguf_file}" if s.gguf_file else "") + f" | {model.model.dtype}"
-
-
-def writer(model: HFModel, cfg) -> HFModel:
-    """The model that writes the augmentations: the studied one unless a teacher is named."""
-    if cfg.augment.teacher is None:
+def writer(model: LanguageModel, cfg) -> LanguageModel:
+    """The model that writes the augmentations: `augment.teacher` when one is named; else the studied
+    model (`model.name`), which is `model` itself unless finetuning trains other weights
+    (`finetune.model`, e.g. local weights beside a served model.name)."""
+    name = cfg.augment.teacher or (cfg.model.name if cfg.finetune.model else None)
+    if name is None:
         return model
-    m = cfg.model
-    return HFModel.load(cfg.augment.teacher, m.dtype, m.device, m.trust_remote_code)
+    return load_model(dataclasses.replace(cfg.model, name=name,
+                                          base_url=cfg.model.base_url if is_served(name) else None))
 
 
-def _generate(gen: HFModel, prompt: PromptTemplate, prefix: str, items: list[str], n_samples: int,
+def _generate(gen: LanguageModel, prompt: PromptTemplate, prefix: str, items: list[str], n_samples: int,
               max_new_tokens: int, acfg, progress: str) -> tuple[list[list[generation.Sample]], dict, dict]:
     """Samples for every item (from the cache when it has them), their cost, and their provenance."""
-    provenance = {"prompt_file": prompt.file, "prompt_version": prompt.version, "model": model_identity(gen),
+    provenance = {"prompt_file": prompt.file, "prompt_version": prompt.version, "model": gen.identity(),
                   "temperature": acfg.temperature, "top_p": acfg.top_p, "max_new_tokens": max_new_tokens,
                   "n_samples": n_samples, "batch_size": acfg.batch_size, "seed": acfg.seed,
                   "stop": list(prompt.stop), "decoder": generation.DECODER}
@@ -72,9 +70,9 @@ def _generate(gen: HFModel, prompt: PromptTemplate, prefix: str, items: list[str
         log.info("augment: %d inputs read from the cache %s", len(items), path)
         samples, cost = cached
         return samples, {**cost, "from_cache": True}, provenance
-    g = generation.generate(gen, items, prefix=prefix, max_new_tokens=max_new_tokens, temperature=acfg.temperature,
-                            top_p=acfg.top_p, seed=acfg.seed, stop=prompt.stop, n_samples=n_samples,
-                            batch_size=acfg.batch_size, progress=progress)
+    g = gen.generate(items, prefix=prefix, max_new_tokens=max_new_tokens, temperature=acfg.temperature,
+                     top_p=acfg.top_p, seed=acfg.seed, stop=prompt.stop, n_samples=n_samples,
+                     batch_size=acfg.batch_size, progress=progress)
     cost = {"seconds": round(g.seconds, 2), "tokens_read": g.tokens_read, "tokens_written": g.tokens_written}
     if acfg.use_cache:
         try:
@@ -126,12 +124,12 @@ def _quality_note(ds, prompt: PromptTemplate, n_outputs: int, kept: list[str], q
 
 
 def _finish(ds, prompt: PromptTemplate, inputs: list[str], samples: list[list[generation.Sample]],
-            gen_cost: dict, provenance: dict, started: float) -> Augmentation:
+            gen_cost: dict, provenance: dict, started: float, writer_label: str) -> Augmentation:
     originals = [d.text for d in ds.train] + [s for d in ds.train for s in split_sentences(d.text)]
     kept, records, dropped = filter_outputs(prompt, inputs, samples, originals, provenance)
     quality = statement_shares(ds, kept)
     n_outputs = sum(len(r) for r in samples)
-    cost = {"augment_model": provenance["model"], "augment_prompt": f"{prompt.name} (version {prompt.version})",
+    cost = {"augment_model": writer_label, "augment_prompt": f"{prompt.name} (version {prompt.version})",
             "augment_from_cache": gen_cost["from_cache"], "augment_seconds": gen_cost.get("seconds"),
             "augment_tokens_read": gen_cost.get("tokens_read"), "augment_tokens_written": gen_cost.get("tokens_written"),
             "augment_seconds_this_run": round(time.perf_counter() - started, 2), "augment_inputs": len(inputs),
@@ -149,7 +147,7 @@ def sample_inputs(items: list[str], limit: int, seed: int, what: str) -> tuple[l
     return [x for i, x in enumerate(items) if i in keep], [note]
 
 
-def augment_local(model: HFModel, ds, cfg) -> Augmentation:
+def augment_local(model: LanguageModel, ds, cfg) -> Augmentation:
     """Rephrasings and reversals of every distinct training sentence."""
     t0 = time.perf_counter()
     acfg, prompt = cfg.augment, load_prompt(cfg.augment.local_prompt)
@@ -160,12 +158,12 @@ def augment_local(model: HFModel, ds, cfg) -> Augmentation:
     inputs = [template.format(sentence=s) for s in sentences]
     samples, gen_cost, provenance = _generate(gen, prompt, prefix, inputs, acfg.samples_per_sentence,
                                               acfg.local_max_new_tokens, acfg, f"{ds.name} augment local")
-    out = _finish(ds, prompt, sentences, samples, gen_cost, provenance, t0)
+    out = _finish(ds, prompt, sentences, samples, gen_cost, provenance, t0, gen.facts()["label"])
     out.notes += notes
     return out
 
 
-def fit_corpus(gen: HFModel, prompt: PromptTemplate, docs: list[str], budget: int, seed: int) -> tuple[str, list[str]]:
+def fit_corpus(gen: LanguageModel, prompt: PromptTemplate, docs: list[str], budget: int, seed: int) -> tuple[str, list[str]]:
     """The prompt prefix with the whole corpus, or with the largest seeded subsample that fits
     `budget` tokens; notes say what was left out."""
     def prefix_of(kept: list[str]) -> str:
@@ -185,7 +183,7 @@ def fit_corpus(gen: HFModel, prompt: PromptTemplate, docs: list[str], budget: in
     return prefix_of(kept), [note]
 
 
-def augment_global(model: HFModel, ds, cfg) -> Augmentation:
+def augment_global(model: LanguageModel, ds, cfg) -> Augmentation:
     """Inferences linking each training document to the rest of the corpus, the corpus in context."""
     t0 = time.perf_counter()
     acfg, prompt = cfg.augment, load_prompt(cfg.augment.global_prompt)
@@ -199,7 +197,7 @@ def augment_global(model: HFModel, ds, cfg) -> Augmentation:
     prefix, fit_notes = fit_corpus(gen, prompt, docs, budget, acfg.seed)
     samples, gen_cost, provenance = _generate(gen, prompt, prefix, inputs, acfg.samples_per_document,
                                               acfg.global_max_new_tokens, acfg, f"{ds.name} augment global")
-    out = _finish(ds, prompt, chosen, samples, gen_cost, provenance, t0)
+    out = _finish(ds, prompt, chosen, samples, gen_cost, provenance, t0, gen.facts()["label"])
     notes += fit_notes
     out.cost["augment_context_tokens"] = gen.count_tokens([prefix])[0]
     out.notes += notes

@@ -6,7 +6,6 @@ copied first, so the other conditions keep the pretrained weights.
 """
 from __future__ import annotations
 
-import copy
 import json
 import time
 from typing import Sequence
@@ -36,7 +35,7 @@ def train_and_score(model: HFModel, dataset, examples: Sequence[TrainItem], cfg,
     training and scoring cost (e.g. what augmentation spent). With `finetune.eval_every`, the test
     items are also scored before training, every N steps and after the last step: the learning
     curve, saved as curves/DATASET__CONDITION.json."""
-    tuned = HFModel(copy.deepcopy(model.model), model.tokenizer, model.source)
+    tuned = model.finetuned_copy()
     ctx = question_context(tuned, cfg.icl, cfg.scoring.frame)
     curve: list[dict] = []
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from iclft.data.schema import TestItem
-from iclft.models.hf import HFModel
+from iclft.models.base import LanguageModel
 
 SCORINGS = ("sum", "mean", "pmi")
 DOMAIN_PROMPT = "Answer:"
@@ -54,7 +54,7 @@ def strict_chance(n_choices: int, n_valid: int) -> float:
     return 1.0 / (n_choices - n_valid + 1)
 
 
-def score_items(model: HFModel, items: Sequence[TestItem], ctx: MCContext, batch_size: int = 16,
+def score_items(model: LanguageModel, items: Sequence[TestItem], ctx: MCContext, batch_size: int = 16,
                 progress: str | None = None) -> list[dict]:
     """Score every choice of every item; return one record per item with all scores."""
     requests = [(ctx.item_context(it), " " + choice) for it in items for choice in it.choices]

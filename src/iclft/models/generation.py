@@ -33,7 +33,9 @@ from typing import Sequence
 import torch
 
 from iclft import IclftError
-from iclft.models.hf import HFModel
+
+# `model` below is an iclft.models.hf.HFModel, named only in annotations: hf imports this module
+# (HFModel.generate), so this one cannot import hf back.
 
 
 DECODER = "packed-v1"  # the decoding algorithm: part of every cache key that generated text feeds

@@ -24,6 +24,7 @@ import torch
 from safetensors import SafetensorError
 
 from iclft import IclftError
+from iclft.models import generation
 from iclft.models.registry import ModelSource, model_identity, resolve
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,19 @@ def pick_dtype(dtype: str, device: torch.device) -> torch.dtype:
     return DTYPES[dtype]
 
 
+def planned_identity(name: str, dtype: str = "auto", device: str = "auto", trust_remote_code: bool = False,
+                     model: "HFModel | None" = None) -> dict:
+    """HFModel.identity() of the weights `name` names, as `load` would place them, without loading
+    them (a study keys its cells before it knows whether any must be computed); from `model` where
+    it is loaded already. Keyed by `name` as the config gives it."""
+    if model is not None:
+        source, dev, dt = model.source, model.device, model.model.dtype
+    else:
+        source, dev = resolve(name), pick_device(device)
+        dt = pick_dtype(dtype, dev)
+    return model_identity(name, source, dev.type, str(dt), trust_remote_code)
+
+
 class HFModel:
     """A loaded model and tokenizer. Build one with `HFModel.load(name)`."""
 
@@ -78,6 +92,16 @@ class HFModel:
         self.source = source
         self.name = name or source.label  # as the config names it: part of the cache key
         self.trust_remote_code = trust_remote_code
+
+    def finetuned_copy(self) -> "HFModel":
+        """A copy with weights of its own, to train while this one stays as loaded: what every
+        finetuning condition trains (a served model has none: `can_finetune` is False)."""
+        return HFModel(copy.deepcopy(self.model), self.tokenizer, self.source, self.name, self.trust_remote_code)
+
+    def generate(self, prompts: Sequence[str], prefix: str = "", **kwargs) -> generation.Generations:
+        """Continuations of prefix + prompt (iclft.models.generation.generate: sampling, stop
+        strings, the shared prefix computed once)."""
+        return generation.generate(self, prompts, prefix, **kwargs)
 
     # ---------------------------------------------------------------- loading
     @classmethod

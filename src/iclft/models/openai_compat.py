@@ -67,6 +67,7 @@ class OpenAIModel:
         self._lists: bool | None = None  # whether the server takes several prompts per request
         self._aligned = False  # whether the server's prompt log-probabilities passed check_alignment
         self._info = self._model_info()
+        self._version = self._server_version()
         self._window = context_window or self._reported_window()
 
     @classmethod
@@ -126,6 +127,28 @@ class OpenAIModel:
                              f"not {self.server.model!r}")
         return next(m for m in models if m.get("id") == self.server.model)
 
+    def _server_version(self) -> dict:
+        """What the server says of its own version, where it says it: vLLM at /version, llama.cpp's
+        server at /props (build_info), and the HTTP `server` header of the models request; a server
+        that reports none is recorded as such, and is then told apart by its URL and model only."""
+        root = self.server.base_url.removesuffix("/v1")
+        out = {}
+        for path, field in (("/version", "version"), ("/props", "build_info")):
+            try:
+                with urllib.request.urlopen(root + path, timeout=5) as resp:
+                    value = json.loads(resp.read().decode("utf-8")).get(field)
+                if value:
+                    out[field] = str(value)
+            except (OSError, ValueError, AttributeError):  # absent, not JSON, not a mapping
+                pass
+        try:
+            with urllib.request.urlopen(f"{self.server.base_url}/models", timeout=5) as resp:
+                if resp.headers.get("server"):
+                    out["http_server"] = resp.headers["server"]
+        except OSError:
+            pass
+        return out or {"version": "not reported"}
+
     def _reported_window(self) -> int:
         info = self._info
         n = info.get("max_model_len") or (info.get("meta") or {}).get("n_ctx") or (info.get("meta") or {}).get(
@@ -151,13 +174,16 @@ class OpenAIModel:
             [{"role": "user", "content": user_text}], tokenize=False, add_generation_prompt=True)
 
     def identity(self) -> dict:
-        """What a cache key needs: the server, the model id and what the server says of it."""
+        """What a cache key needs: the server, the model id, what the server says of it and of its
+        own version."""
         return {"backend": "openai", "base_url": self.server.base_url, "model": self.server.model,
-                "server_model": {k: self._info.get(k) for k in sorted(self._info) if k != "permission"}}
+                "server_model": {k: self._info.get(k) for k in sorted(self._info) if k != "permission"},
+                "server_version": self._version}
 
     def facts(self) -> dict:
         return {"label": f"{self.server.model} (served at {self.server.base_url})", "dtype": "as served",
-                "device": self.server.base_url, "context_window": self.max_length}
+                "device": self.server.base_url, "context_window": self.max_length,
+                "server_model_id": self.server.model, "server_version": self._version}
 
     def count_tokens(self, texts: Sequence[str], batch_size: int = 16) -> list[int]:
         """Tokens of each text as the server counts them (echoed prompt tokens, less the generated one)."""

@@ -201,3 +201,18 @@ def finetune(hf: HFModel, examples: Sequence[TrainItem], ft, seed: int, progress
     model = acc.unwrap_model(model)
     hf.model = (model.merge_and_unload() if ft.method == "lora" else model).eval()
     return stats
+
+
+def training_flops_per_token(model, seq_len: int) -> float:
+    """6 x parameters in matrix multiplies (output head included, embedding lookup excluded), plus
+    attention scores and values: 6 * layers * seq_len * hidden (PaLM appendix B convention)."""
+    cfg = model.config.get_text_config()
+    n = sum(p.numel() for name, p in model.named_parameters() if p.dim() == 2 and "embed" not in name)
+    if getattr(cfg, "tie_word_embeddings", False):
+        n += model.get_output_embeddings().weight.numel()
+    return 6 * n + 6 * cfg.num_hidden_layers * seq_len * cfg.hidden_size
+
+
+def finetune_flops_per_token(hf: HFModel, seq_len: int) -> float:
+    """training_flops_per_token of a local model's weights."""
+    return training_flops_per_token(hf.model, seq_len)
