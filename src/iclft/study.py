@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from iclft.config import StudyConfig
-from iclft.folders import unfinished
-from iclft.runner import resume_run, run_study
-from iclft.shards import SHARD_FILE, resume_shard, run_shard
+from iclft.runner.folders import unfinished
+from iclft.runner.run import resume_run, run_study
+from iclft.runner.shards import SHARD_FILE, resume_shard, run_shard
 
 __all__ = ["run", "resume_study", "run_study", "run_shard"]
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from iclft import IclftError
-from iclft.grid import point_folders
+from iclft.runner.grid import point_folders
 from iclft.results import SCHEMA_VERSION, Summary
 
 

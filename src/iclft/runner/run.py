@@ -34,12 +34,12 @@ from typing import NamedTuple, Sequence
 
 from iclft import IclftError, __version__
 from iclft import conditions as conditions_mod
-from iclft.cells import CellCache, CellResult, cell_key, dataset_hash, key_parts
+from iclft.runner.cell import CellCache, CellResult, cell_key, dataset_hash, key_parts
 from iclft.config import StudyConfig, dump, load_config
 from iclft.data import generate, save_dataset
 from iclft.data.schema import Dataset, atomic_write_text
-from iclft.folders import complete_folder, new_folder_name, partial_of, start_folder, timestamped
-from iclft.grid import GRID_INDEX, Point, grid_index, grid_points
+from iclft.runner.folders import complete_folder, new_folder_name, partial_of, start_folder, timestamped
+from iclft.runner.grid import GRID_INDEX, Point, grid_index, grid_points
 from iclft.augment.symbolic import oracle_overlap
 from iclft.eval.metrics import summarize
 from iclft.models.base import is_served, load_model

@@ -1,0 +1,1 @@
+"""The study runner: planning, cells and their cache, run folders, grids and shards."""
