@@ -21,7 +21,7 @@ def resume_study(run_dir: str | Path, model=None) -> Path:
 
 
 def run(cfg: StudyConfig, out: str | None = None, shard=None, model=None) -> Path:
-    """The whole study into one folder, or one shard of it (`shard`: iclft.grid.Shard)."""
+    """The whole study into one folder, or one shard of it (`shard`: iclft.runner.grid.Shard)."""
     if shard is not None:
         return run_shard(cfg, shard, out=out, model=model)
     return run_study(cfg, out=out, model=model)

@@ -88,7 +88,7 @@ def load_run(path: str | Path) -> Run:
 
 
 def run_folders(paths: list[str | Path]) -> list[Path]:
-    """The paths, each grid folder replaced by its points' run folders in grid order (iclft.grid)."""
+    """The paths, each grid folder replaced by its points' run folders in grid order (iclft.runner.grid)."""
     return [f for p in paths for f in (point_folders(p) or [Path(p)])]
 
 

@@ -12,12 +12,13 @@
 The folder is built as RUN_DIR.partial and renamed only when everything is written, so a folder
 without that suffix is always complete. A cell (one dataset x condition) writes its items file last
 and atomically, so `resume_study` trusts an existing items file and runs only the missing cells.
-Finished cells are also kept in the cell cache (`cache_dir`, see iclft.runner.cell) under a hash of what
-produced them; a later run with the same inputs reuses them, and loads the model only if some cell
-has to be computed.
+Finished cells are also kept in the cell cache (`cache_dir`, see iclft.runner.cell) under a hash of
+what produced them; a later run with the same inputs reuses them, and loads the model only if some
+cell has to be computed.
 
-A grid config (several models or seeds, see iclft.runner.grid) writes one such run folder per point under
-GRID_DIR/points/, and resumes point by point; iclft.runner.shards splits the cells over independent jobs.
+A grid config (several models or seeds, see iclft.runner.grid) writes one such run folder per point
+under GRID_DIR/points/, and resumes point by point; iclft.runner.shards splits the cells over
+independent jobs.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
     iclft run study.yaml --shard 0/4 --out shards/0      # one job per shard, run anywhere, any order
     iclft merge shards/0 shards/1 shards/2 shards/3 --out runs/study
 
-Shard i of n computes the cells iclft.grid deals it (possibly none), each through the cell cache
+Shard i of n computes the cells iclft.runner.grid deals it (possibly none), each through the cell cache
 like any run, and nothing else. Its folder:
 
     SHARD_DIR/
