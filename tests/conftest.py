@@ -64,9 +64,9 @@ def _offline(monkeypatch):
 @pytest.fixture(autouse=True)
 def _private_cell_cache(monkeypatch, tmp_path):
     """Studies run by a test keep their finished cells in the test's folder, never in ~/.cache."""
-    from iclft import cells
+    from iclft.runner import cell
     from iclft.config import StudyConfig
 
-    default, init = Path(StudyConfig().cache_dir).expanduser(), cells.CellCache.__init__
-    monkeypatch.setattr(cells.CellCache, "__init__", lambda self, folder: init(
+    default, init = Path(StudyConfig().cache_dir).expanduser(), cell.CellCache.__init__
+    monkeypatch.setattr(cell.CellCache, "__init__", lambda self, folder: init(
         self, tmp_path / "cell-cache" if Path(folder).expanduser() == default else folder))

@@ -1,7 +1,7 @@
 """Content-hash caches: one JSON entry per key (the SHA-256 of what produced it), written to a
 temporary file and renamed into place, so a reader sees a whole entry or none; an entry that cannot
 be read, or names another key, is a miss (with a warning), never trusted. The cell cache
-(iclft.cells) and the augmentation cache (iclft.augment.store) keep their entries this way."""
+(iclft.runner.cell) and the augmentation cache (iclft.augment.store) keep their entries this way."""
 from __future__ import annotations
 
 import json

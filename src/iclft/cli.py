@@ -27,7 +27,7 @@ def _print_results(run_dir, report: bool = False) -> int:
 def _cmd_run(args) -> int:
     from iclft import study
     from iclft.config import load_config
-    from iclft.grid import parse_shard
+    from iclft.runner.grid import parse_shard
 
     if args.resume:
         if args.config or args.preset or args.overrides or args.out or args.shard:
@@ -42,7 +42,7 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_merge(args) -> int:
-    from iclft.shards import merge_shards
+    from iclft.runner.shards import merge_shards
 
     return _print_results(merge_shards(args.shard_dirs, out=args.out))
 

@@ -122,7 +122,7 @@ class ScoringConfig:
 
 @dataclass
 class GridConfig:
-    """Axes a study runs over; each (model, seed) point is an ordinary run (see iclft.grid).
+    """Axes a study runs over; each (model, seed) point is an ordinary run (see iclft.runner.grid).
     An empty list means the single value of `model.name` or `seed`."""
 
     models: list[str] = field(default_factory=list)

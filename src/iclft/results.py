@@ -1,4 +1,4 @@
-"""The results record: the layout of a run's summary.json, written by the runner (iclft.runner)
+"""The results record: the layout of a run's summary.json, written by the runner (iclft.runner.run)
 and read by the report (iclft.report.runs). One schema version for both; a reader refuses a newer one.
 
 A summary is a `Summary`; its `results` hold one `ResultRow` per dataset, condition and split.

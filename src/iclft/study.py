@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from iclft.config import StudyConfig
-from iclft.folders import unfinished
-from iclft.runner import resume_run, run_study
-from iclft.shards import SHARD_FILE, resume_shard, run_shard
+from iclft.runner.folders import unfinished
+from iclft.runner.run import resume_run, run_study
+from iclft.runner.shards import SHARD_FILE, resume_shard, run_shard
 
 __all__ = ["run", "resume_study", "run_study", "run_shard"]
 
@@ -21,7 +21,7 @@ def resume_study(run_dir: str | Path, model=None) -> Path:
 
 
 def run(cfg: StudyConfig, out: str | None = None, shard=None, model=None) -> Path:
-    """The whole study into one folder, or one shard of it (`shard`: iclft.grid.Shard)."""
+    """The whole study into one folder, or one shard of it (`shard`: iclft.runner.grid.Shard)."""
     if shard is not None:
         return run_shard(cfg, shard, out=out, model=model)
     return run_study(cfg, out=out, model=model)

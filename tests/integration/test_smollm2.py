@@ -43,7 +43,7 @@ def test_recalls_a_fact_from_context_and_shared_prefix_matches_recomputation(smo
 
 def test_quick_study_runs_end_to_end_on_a_small_slice(smollm2, tmp_path):
     from iclft.config import load_config
-    from iclft.runner import run_study
+    from iclft.runner.run import run_study
 
     cfg = load_config(preset="quick", overrides=[
         "datasets=[{name: simple_reversal, params: {n_facts: 8, docs_per_fact: 2}}]", "finetune.epochs=1"])

@@ -15,7 +15,7 @@ from iclft.data.simple_reversal import converse
 from iclft.models import generation
 from iclft.models.generation import Generations, Sample
 from iclft.models.hf import HFModel
-from iclft.runner import run_study
+from iclft.runner.run import run_study
 
 ALL = "conditions=[pretrained, icl, finetune, finetune_split, finetune_aug_local, finetune_aug_global, " \
       "finetune_aug_oracle]"

@@ -9,8 +9,9 @@ from iclft import IclftError
 from iclft import conditions as conditions_mod
 from iclft.cli import main
 from iclft.config import GridConfig, dump, load_config
-from iclft.grid import grid_cells, grid_points, model_labels
-from iclft.runner import plan_points, run_study
+from iclft.runner.grid import grid_cells, grid_points, model_labels
+from iclft.runner.plan import plan_points
+from iclft.runner.run import run_study
 from iclft.study import resume_study
 
 build_tiny_model = __import__("conftest").build_tiny_model

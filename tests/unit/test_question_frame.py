@@ -60,7 +60,7 @@ def test_icl_only_frame_scores_the_others_bare(monkeypatch, tiny_model):
 def test_the_summary_says_which_frame_each_condition_used(tiny_model_dir, tmp_path):
     import json
 
-    from iclft.runner import run_study
+    from iclft.runner.run import run_study
 
     cfg = load_config(overrides=[f"model.name={tiny_model_dir}", "conditions=[pretrained, icl]",
                                  "datasets=[{name: simple_reversal, params: {n_facts: 3, docs_per_fact: 1}}]",

@@ -10,7 +10,7 @@ pytest.importorskip("matplotlib", reason="the report needs matplotlib (pip insta
 from iclft import IclftError  # noqa: E402
 from iclft.config import load_config  # noqa: E402
 from iclft.report import report_command, write_report  # noqa: E402
-from iclft.runner import run_study  # noqa: E402
+from iclft.runner.run import run_study  # noqa: E402
 
 CONDITIONS = ("pretrained", "icl", "finetune")
 SPLITS = ("forward", "reversal")

@@ -10,11 +10,11 @@ import time
 import pytest
 
 from iclft import conditions as conditions_mod
-from iclft.cells import CellCache, CellResult
+from iclft.runner.cell import CellCache, CellResult
 from iclft.cli import main
 from iclft.config import load_config
 from iclft.models.hf import HFModel
-from iclft.runner import run_study
+from iclft.runner.run import run_study
 from iclft.study import resume_study
 
 SRC = __import__("conftest").REPO / "src"

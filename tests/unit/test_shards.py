@@ -8,10 +8,10 @@ from iclft import IclftError
 from iclft import conditions as conditions_mod
 from iclft.cli import main
 from iclft.config import load_config
-from iclft.grid import Shard, grid_cells, parse_shard, shard_cells
-from iclft.runner import run_study
+from iclft.runner.grid import Shard, grid_cells, parse_shard, shard_cells
+from iclft.runner.run import run_study
 from iclft.study import resume_study
-from iclft.shards import merge_shards, run_shard
+from iclft.runner.shards import merge_shards, run_shard
 
 SMALL = ["datasets=[{name: simple_reversal, params: {n_facts: 6, docs_per_fact: 2}}]", "finetune.epochs=1",
          "finetune.batch_size=4", "model.device=cpu", "model.dtype=float32", "cache_dir=null"]

@@ -125,7 +125,7 @@ def test_shortcuts_on_the_generated_syllogisms_match_the_issue():
 def test_table_and_report_show_strict_rows_and_shortcuts(tiny_model_dir, tmp_path):
     from iclft.config import load_config
     from iclft.report import build_report
-    from iclft.runner import run_study
+    from iclft.runner.run import run_study
 
     cfg = load_config(overrides=[f"model.name={tiny_model_dir}", "conditions=[pretrained]",
                                  "datasets=[{name: syllogism, params: {n_items: 6}}]"])
@@ -143,7 +143,7 @@ def test_eval_every_records_a_learning_curve(tiny_model_dir, tmp_path):
 
     from iclft.config import load_config
     from iclft.report import build_report
-    from iclft.runner import run_study
+    from iclft.runner.run import run_study
 
     cfg = load_config(overrides=[f"model.name={tiny_model_dir}", "conditions=[finetune]", "finetune.epochs=2",
                                  "finetune.batch_size=2", "finetune.eval_every=2",

@@ -6,7 +6,7 @@ import pytest
 from iclft import IclftError
 from iclft.cli import main
 from iclft.config import load_config
-from iclft.runner import run_study
+from iclft.runner.run import run_study
 
 SMALL = ["datasets=[{name: simple_reversal, params: {n_facts: 6, docs_per_fact: 2}}]",
          "finetune.epochs=2", "finetune.batch_size=4",

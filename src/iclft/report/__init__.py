@@ -4,7 +4,7 @@
     iclft report RUN_A RUN_B [--out DIR]  the same files in DIR (default ./report-compare)
     iclft report GRID_DIR                 the grid's points side by side, in GRID_DIR/report
 
-Only finished run folders are read (see iclft.runner); the run folder itself is never changed
+Only finished run folders are read (see iclft.runner.run); the run folder itself is never changed
 except for the report/ folder written into it by default.
 """
 from __future__ import annotations

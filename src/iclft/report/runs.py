@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from iclft import IclftError
-from iclft.grid import point_folders
+from iclft.runner.grid import point_folders
 from iclft.results import SCHEMA_VERSION, Summary
 
 
@@ -88,7 +88,7 @@ def load_run(path: str | Path) -> Run:
 
 
 def run_folders(paths: list[str | Path]) -> list[Path]:
-    """The paths, each grid folder replaced by its points' run folders in grid order (iclft.grid)."""
+    """The paths, each grid folder replaced by its points' run folders in grid order (iclft.runner.grid)."""
     return [f for p in paths for f in (point_folders(p) or [Path(p)])]
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 import torch
 
 from iclft import IclftError, __version__
-from iclft.folders import lock, unlock
+from iclft.runner.folders import lock, unlock
 from iclft.world import corpus
 from iclft.world.batches import step_batches, weighted_loss
 from iclft.world.card import write_card

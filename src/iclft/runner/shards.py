@@ -3,7 +3,7 @@
     iclft run study.yaml --shard 0/4 --out shards/0      # one job per shard, run anywhere, any order
     iclft merge shards/0 shards/1 shards/2 shards/3 --out runs/study
 
-Shard i of n computes the cells iclft.grid deals it (possibly none), each through the cell cache
+Shard i of n computes the cells iclft.runner.grid deals it (possibly none), each through the cell cache
 like any run, and nothing else. Its folder:
 
     SHARD_DIR/
@@ -26,14 +26,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from iclft import IclftError
-from iclft.cells import CellCache
+from iclft.runner.cell import Cell, CellCache, DamagedCell, Finished, read_cell, run_or_load_cell, write_cell
 from iclft.config import StudyConfig, dump, load_config
 from iclft.data import save_dataset
 from iclft.data.schema import atomic_write_text
-from iclft.folders import complete_folder, new_folder_name, partial_of, start_folder, timestamped
-from iclft.grid import GRID_INDEX, GridCell, Point, Shard, grid_cells, grid_index, grid_points, shard_cells
-from iclft.runner import (Cell, DamagedCell, Finished, Models, Plan, plan_data, plan_points, read_cell, run_or_load_cell,
-                          write_cell, write_grid_table, write_summary)
+from iclft.runner.folders import complete_folder, new_folder_name, partial_of, start_folder, timestamped
+from iclft.runner.grid import GRID_INDEX, GridCell, Point, Shard, grid_cells, grid_index, grid_points, shard_cells
+from iclft.runner.plan import Plan, plan_data, plan_points
+from iclft.runner.run import Models, write_grid_table, write_summary
 
 SHARD_FILE = "shard.json"
 

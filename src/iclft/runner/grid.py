@@ -8,7 +8,7 @@ Each point is an ordinary run whose config is the grid's with `model.name` and `
 point's and the grid emptied. Points go models first, then seeds: (smollm2-135m, 0), (smollm2-135m, 1),
 ..., (gemma3-270m, 2). An empty axis is the config's own `model.name` or `seed`, and a config with
 a single point (both axes empty, or one value each) is an ordinary run folder, as before grids.
-A grid's folder (see iclft.runner) holds one run folder per point:
+A grid's folder (see iclft.runner.run) holds one run folder per point:
 
     GRID_DIR/
       config.yaml              the resolved grid config, grid section included
