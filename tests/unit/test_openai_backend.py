@@ -197,3 +197,44 @@ def test_bench_reports_a_served_models_request_rate(server):
     assert set(figures) == {"served_requests_per_second", "served_prefix_reuse_speedup"}
     assert figures["served_requests_per_second"].value > 0 and figures["served_prefix_reuse_speedup"].value > 0
     assert len([c for c in Fake.calls if c.get("echo")]) == 1 + 1 + 24  # prefix counted, check, 24 requests
+
+
+def test_finetuned_conditions_train_local_weights_beside_a_served_model(server, tiny_model_dir, tmp_path):
+    """finetune.model: pretrained is scored by the server, the augmentations are written by the
+    server, and the finetuned condition trains (and is scored on) the local weights; both models key
+    the finetuned cell and the summary names both."""
+    from iclft.cli import main
+
+    argv = ["run", "--preset", "quick", "model.name=openai:fake-model", f"model.base_url={server}",
+            f"finetune.model={tiny_model_dir}", "finetune.epochs=1", "augment.local_max_new_tokens=8",
+            "datasets=[{name: simple_reversal, params: {n_facts: 2, docs_per_fact: 1}}]",
+            "conditions=[pretrained, finetune_aug_local]", f"cache_dir={tmp_path / 'cache'}",
+            f"augment.cache_dir={tmp_path / 'aug'}", "--out", str(tmp_path / "run")]
+    assert main(argv) == 0
+    run = tmp_path / "run"
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["model"]["device"] == server
+    assert summary["model"]["finetune_model"]["name"] == str(tiny_model_dir)
+    assert summary["model"]["finetune_model"]["device"] == "cpu"
+    aug = [json.loads(line) for line in (run / "augment" / "simple_reversal__finetune_aug_local.jsonl").read_text().splitlines()]
+    assert aug and all(r["provenance"]["model"]["backend"] == "openai" for r in aug)  # the server wrote them
+    generated = [c for c in Fake.calls if not c.get("echo") and c["max_tokens"] == 8]  # not the alignment probe
+    assert generated and all(p.endswith("Rephrasing:") for c in generated for p in c["prompt"])
+    cells = {p.stem: json.loads(p.read_text()) for p in (run / "cells").glob("*.json")}
+    assert cells["simple_reversal__finetune_aug_local"]["model"]["device"] == "cpu"
+    assert cells["simple_reversal__pretrained"]["model"]["device"] == server
+    entries = [json.loads(p.read_text()) for p in (tmp_path / "cache").glob("*.json")]
+    tuned = [e for e in entries if e["key_parts"]["condition"] == "finetune_aug_local"]
+    assert tuned[0]["key_parts"]["finetuned_model"]["name"] == str(tiny_model_dir)
+    assert "finetuned_model" not in next(e for e in entries if e["key_parts"]["condition"] == "pretrained")["key_parts"]
+
+
+@pytest.mark.parametrize("override, message", [
+    ("finetune.model=openai:other", "finetune.model names the local weights finetuning trains"),
+    ("finetune.model=' '", "finetune.model names the local weights finetuning trains"),
+])
+def test_finetune_model_must_name_local_weights(override, message):
+    from iclft.config import load_config
+
+    with pytest.raises(IclftError, match=message):
+        load_config(preset="quick", overrides=[override])

@@ -35,7 +35,7 @@ from typing import NamedTuple
 from iclft import IclftError, __version__
 from iclft import conditions as conditions_mod
 from iclft.conditions import ConditionResult
-from iclft.config import StudyConfig
+from iclft.config import StudyConfig, finetuned_model, finetunes
 from iclft.cache import read_entry, write_entry
 from iclft.data.schema import Dataset, atomic_write_text
 from iclft.models.base import load_model
@@ -63,8 +63,9 @@ def dataset_hash(ds: Dataset) -> str:
 
 def key_parts(cfg: StudyConfig, model: dict, ds: Dataset, ds_hash: str, limit: int, condition: str,
               tuned: dict | None = None) -> dict:
-    """`model`: the studied model's identity; `tuned`: that of the weights a finetuned condition
-    trains where they are others (finetune.model), which then key its cell in place of the name."""
+    """`model`: the studied model's identity (it answers, or writes the augmentations of, every
+    cell); `tuned`: that of the weights a finetuned cell trains where they are others
+    (finetune.model), keyed beside it. finetune.model's name itself is left out: its identity says more."""
     from importlib.metadata import version
 
     from iclft.models.generation import DECODER
@@ -123,12 +124,19 @@ class Cell:
 
 
 class LazyModel:
-    """The model, loaded the first time a cell has to be computed."""
+    """The model, loaded the first time a cell has to be computed; and the local weights the
+    finetuned conditions train where finetune.model names others, loaded the first time one needs them."""
 
     def __init__(self, cfg: StudyConfig, model=None):
-        self.cfg, self.model = cfg, model
+        self.cfg, self.model, self.tuned = cfg, model, None
 
-    def get(self):
+    def get(self, condition: str = "pretrained"):
+        tuned_cfg = finetuned_model(self.cfg)
+        if finetunes(condition) and tuned_cfg is not None:
+            if self.tuned is None:
+                print(f"loading model {tuned_cfg.name} (finetune.model) ...", file=sys.stderr)
+                self.tuned = load_model(tuned_cfg)
+            return self.tuned
         if self.model is None:
             print(f"loading model {self.cfg.model.name} ...", file=sys.stderr)
             self.model = load_model(self.cfg.model)
@@ -197,7 +205,7 @@ def check_scores(name: str, records: list[dict]) -> None:
 
 
 def _compute(cell: Cell, cfg: StudyConfig, lazy: LazyModel) -> CellResult:
-    model = lazy.get()
+    model = lazy.get(cell.condition)
     log.info("running %s on %s", cell.condition, cell.dataset.name)
     res = conditions_mod.get(cell.condition)(model, cell.dataset, cfg)
     check_scores(cell.name, res.records)

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from iclft import IclftError
-from iclft.config import StudyConfig
+from iclft.config import StudyConfig, finetuned_model, finetunes
 from iclft.data import generate
 from iclft.data.schema import Dataset
-from iclft.models.base import is_served, load_model
-from iclft.models.registry import model_identity
+from iclft.models.base import model_note, planned_identity
 from iclft.runner.cell import Cell, cell_key, dataset_hash, key_parts
 from iclft.runner.grid import Point
 
@@ -54,29 +53,22 @@ def plan_data(cfg: StudyConfig) -> Data:
 
 
 def plan_study(cfg: StudyConfig, model=None) -> Plan:
-    """Generate the datasets and key every cell. Bad input (dataset parameters, model name) fails here."""
-    from iclft.models.hf import pick_device, pick_dtype
-    from iclft.models.registry import resolve
-
+    """Generate the datasets and key every cell. Bad input (dataset parameters, model name) fails
+    here; a served model is asked once (one that cannot be reached fails here), local weights are
+    found on disk but not loaded. `model`: model.name's, loaded already."""
     data = plan_data(cfg)
-    note = ""
-    if is_served(cfg.model.name):  # one request to the server: one that cannot be reached fails here
-        identity = (model or load_model(cfg.model)).identity()
-    else:
-        if model is not None:
-            source, device, dtype = model.source, model.device.type, str(model.model.dtype)
-        else:
-            source, dev = resolve(cfg.model.name), pick_device(cfg.model.device)
-            device, dtype = dev.type, str(pick_dtype(cfg.model.dtype, dev))
-        identity = model_identity(cfg.model.name, source, device, dtype, cfg.model.trust_remote_code)
-        note = source.note
+    identity = planned_identity(cfg.model, model)
+    tuned_cfg = finetuned_model(cfg)
+    tuned = planned_identity(tuned_cfg) if tuned_cfg and any(map(finetunes, cfg.conditions)) else None
+    notes = [model_note(cfg.model)] + ([f"finetuned conditions train {tuned_cfg.name}: {model_note(tuned_cfg)}"]
+                                       if tuned else [])
     cells = []
     for ds, d, lim in zip(data.datasets, cfg.datasets, data.limited):
         ds_hash = dataset_hash(ds)
         for cond in cfg.conditions:
-            parts = key_parts(cfg, identity, ds, ds_hash, d.limit, cond)
+            parts = key_parts(cfg, identity, ds, ds_hash, d.limit, cond, tuned if finetunes(cond) else None)
             cells.append(Cell(lim, cond, cell_key(parts), parts))
-    return Plan(cfg, data.datasets, cells, data.notes, note)
+    return Plan(cfg, data.datasets, cells, data.notes, "; ".join(n for n in notes if n and not n.endswith(": ")))
 
 
 def plan_points(points: list[Point], model=None) -> list[Plan]:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Sequence
 
 from iclft import __version__
-from iclft.config import StudyConfig, dump, load_config
+from iclft.config import StudyConfig, dump, finetuned_model, finetunes, load_config
 from iclft.data import save_dataset
 from iclft.data.schema import atomic_write_text
 from iclft.runner.cell import CellCache, Finished, LazyModel, run_or_load_cell
@@ -133,8 +133,19 @@ def _finish(plan: Plan, work: Path, lazy: LazyModel) -> None:
         log.info("dataset %s: %s", ds.name, ds.sizes())
     cache = CellCache(plan.cfg.cache_dir) if plan.cfg.cache_dir else None
     done = [run_or_load_cell(cell, work, plan.cfg, cache, lazy) for cell in plan.cells]
-    facts = lazy.model.facts() if lazy.model is not None else done[0].result.model
-    write_summary(plan, work, done, facts, started, time.perf_counter() - t0)
+    facts = lazy.model.facts() if lazy.model is not None else None
+    write_summary(plan, work, done, model_facts(plan.cfg, done, facts), started, time.perf_counter() - t0)
+
+
+def model_facts(cfg: StudyConfig, done: list[Finished], loaded: dict | None = None) -> dict:
+    """What the summary says of model.name (`loaded`: its facts, where it was loaded) and, where
+    finetune.model names the weights the finetuned conditions trained, of those too; else from the
+    facts each cell kept."""
+    other = finetuned_model(cfg) is not None
+    studied = [d.result.model for d in done if not (other and finetunes(d.cell.condition))]
+    facts = loaded or (studied or [done[0].result.model])[0]
+    tuned = [d.result.model for d in done if other and finetunes(d.cell.condition)]
+    return {**facts, "finetune_model": {"name": cfg.finetune.model, **tuned[0]}} if tuned else facts
 
 
 # ---------------------------------------------------------------- studies

@@ -33,7 +33,7 @@ from iclft.data.schema import atomic_write_text
 from iclft.runner.folders import complete_folder, new_folder_name, partial_of, start_folder, timestamped
 from iclft.runner.grid import GRID_INDEX, GridCell, Point, Shard, grid_cells, grid_index, grid_points, shard_cells
 from iclft.runner.plan import Plan, plan_data, plan_points
-from iclft.runner.run import Models, write_grid_table, write_summary
+from iclft.runner.run import Models, model_facts, write_grid_table, write_summary
 
 SHARD_FILE = "shard.json"
 
@@ -157,7 +157,7 @@ def _merge_point(point: Point, holder: dict[GridCell, ShardDir], work: Path) -> 
     plan = Plan(point.cfg, data.datasets, [f.cell for f in done], data.notes, times[0]["model_note"])
     note = (f"merged from shards {', '.join(str(s.shard) for s in shards)}: started is the earliest "
             f"shard's start, wall_seconds the sum of their times on this point")
-    write_summary(plan, work, done, done[0].result.model, min(t["started"] for t in times),
+    write_summary(plan, work, done, model_facts(plan.cfg, done), min(t["started"] for t in times),
                   sum(t["seconds"] for t in times), notes=[note])
 
 
