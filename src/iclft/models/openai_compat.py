@@ -254,8 +254,9 @@ class OpenAIModel:
             raise IclftError(
                 f"{self.server.base_url}: its prompt log-probabilities are not those of its own model "
                 f"({token!r} after {prompt!r}: {generated:.3f} when generated, {echoed:.3f} when echoed; "
-                f"llama-cpp-python's server is known to do this, its issue #1983), so it cannot score; "
-                f"a server whose echo is right (vLLM) can, and this one can still generate")
+                f"llama-cpp-python's server does this for models that start prompts without BOS, its issue "
+                f"#1983), so it cannot score; a server whose echo is right can (vLLM; llama-cpp-python serving "
+                f"a model with BOS, such as Gemma), and this one can still generate")
         return generated, echoed
 
     def loglikelihood(self, requests: Sequence[tuple[str, str]], prefix: str = "", batch_size: int = 16,
