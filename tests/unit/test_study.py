@@ -91,7 +91,7 @@ def test_icl_subsamples_with_a_logged_seed_when_allowed(tiny_model, tiny_model_d
                "conditions=[icl]", "icl.subsample=true")
     run = run_study(cfg, out=str(tmp_path / "r"), model=tiny_model)
     notes = json.loads((run / "summary.json").read_text())["notes"]
-    assert any("of 300 documents, subsampled with seed 0" in n for n in notes)
+    assert any("of 300 documents in context, subsampled with seed 0" in n for n in notes)
     tokens = json.loads((run / "summary.json").read_text())["costs"]["simple_reversal"]["icl"]["context_tokens"]
     assert tokens <= 2048
 

@@ -25,7 +25,7 @@ from iclft.augment import store
 from iclft.augment.prompts import PromptTemplate, load_prompt
 from iclft.augment.symbolic import statement_shares
 from iclft.data.sentences import split_sentences
-from iclft.eval.frame import largest_fitting_subsample
+from iclft.eval.frame import fit_prefix
 from iclft.models import generation
 from iclft.models.base import LanguageModel, is_served, load_model
 
@@ -166,21 +166,8 @@ def augment_local(model: LanguageModel, ds, cfg) -> Augmentation:
 def fit_corpus(gen: LanguageModel, prompt: PromptTemplate, docs: list[str], budget: int, seed: int) -> tuple[str, list[str]]:
     """The prompt prefix with the whole corpus, or with the largest seeded subsample that fits
     `budget` tokens; notes say what was left out."""
-    def prefix_of(kept: list[str]) -> str:
-        return prompt.split("document", corpus="\n\n".join(kept))[0]
-
-    full = prefix_of(docs)
-    [n_full] = gen.count_tokens([full])
-    if n_full <= budget:
-        return full, []
-    kept = largest_fitting_subsample(docs, lambda ds: gen.count_tokens([prefix_of(ds)])[0] <= budget,
-                                     f"augment-global-subsample:{seed}")
-    if not kept:
-        raise IclftError(f"augment global: not even one document fits the context window of {gen.max_length}")
-    note = (f"augment global: the corpus ({n_full} tokens) does not fit the window; {len(kept)} of {len(docs)} "
-            f"documents in context, subsampled with seed {seed}")
-    log.warning(note)
-    return prefix_of(kept), [note]
+    return fit_prefix(gen, docs, lambda kept: prompt.split("document", corpus="\n\n".join(kept))[0], budget,
+                      "augment global", "augment-global-subsample", seed)
 
 
 def augment_global(model: LanguageModel, ds, cfg) -> Augmentation:

@@ -88,6 +88,27 @@ def largest_fitting_subsample(docs: Sequence[str], fits, rng_label: str) -> list
     return [docs[i] for i in sorted(order[:lo])]
 
 
+def fit_prefix(model, docs: Sequence[str], prefix_of, budget: int, what: str, rng_label: str, seed: int,
+               refuse=None) -> tuple[str, list[str]]:
+    """(prefix, notes): `prefix_of(docs)` where it fits in `budget` tokens, else `prefix_of` the
+    largest seeded subsample that does (largest_fitting_subsample), with a note, logged, saying so.
+    `refuse(n_tokens)`, where given, is called instead of subsampling (it raises)."""
+    full = prefix_of(docs)
+    [n_full] = model.count_tokens([full])
+    if n_full <= budget:
+        return full, []
+    if refuse is not None:
+        refuse(n_full)
+    kept = largest_fitting_subsample(docs, lambda ds: model.count_tokens([prefix_of(ds)])[0] <= budget,
+                                     f"{rng_label}:{seed}")
+    if not kept:
+        raise IclftError(f"{what}: not even one document fits the context window of {model.max_length}")
+    note = (f"{what}: the corpus ({n_full} tokens) does not fit the window; {len(kept)} of {len(docs)} "
+            f"documents in context, subsampled with seed {seed}")
+    log.warning(note)
+    return prefix_of(kept), [note]
+
+
 def fit_documents(model, dataset, icl_cfg, seed: int) -> tuple[str, list[str]]:
     """The prefix with as many documents as fit; notes say what was left out and why."""
     docs = [d.text for d in dataset.train]
@@ -95,20 +116,12 @@ def fit_documents(model, dataset, icl_cfg, seed: int) -> tuple[str, list[str]]:
         random.Random(f"icl-order:{seed}").shuffle(docs)
     question = max(model.count_tokens([f"{it.prompt} {c}" for it in dataset.test for c in it.choices]))
     budget = model.max_length - question - icl_cfg.reserve_tokens - 8  # 8: template/boundary slack
-    prefix = frame_prefix(model, docs, icl_cfg)
-    [n_prefix] = model.count_tokens([prefix])
-    if n_prefix <= budget:
-        return prefix, []
-    if not icl_cfg.subsample:
+
+    def refuse(n_prefix: int) -> None:
         raise IclftError(
             f"icl: the {len(docs)} training documents of {dataset.name} take {n_prefix} tokens in context, "
             f"but the model's window of {model.max_length} tokens leaves {budget} after the longest question "
             f"({question} tokens); set icl.subsample=true to use a seeded subsample, or use a smaller dataset")
-    kept = largest_fitting_subsample(
-        docs, lambda ds: model.count_tokens([frame_prefix(model, ds, icl_cfg)])[0] <= budget, f"icl-subsample:{seed}")
-    if not kept:
-        raise IclftError(f"icl: not even one training document fits the context window of {model.max_length}")
-    note = (f"icl: {dataset.name}: the corpus ({n_prefix} tokens) does not fit the window; used {len(kept)} of "
-            f"{len(docs)} documents, subsampled with seed {seed}")
-    log.warning(note)
-    return frame_prefix(model, kept, icl_cfg), [note]
+
+    return fit_prefix(model, docs, lambda ds: frame_prefix(model, ds, icl_cfg), budget, f"icl: {dataset.name}",
+                      "icl-subsample", seed, None if icl_cfg.subsample else refuse)
