@@ -20,7 +20,6 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from iclft import IclftError
 from iclft.augment import store
 from iclft.augment.prompts import PromptTemplate, load_prompt
 from iclft.augment.symbolic import statement_shares
