@@ -238,3 +238,27 @@ def test_finetune_model_must_name_local_weights(override, message):
 
     with pytest.raises(IclftError, match=message):
         load_config(preset="quick", overrides=[override])
+
+
+class _Template:
+    """A tokenizer's chat template whose text starts with BOS, as Gemma's and Llama's do."""
+
+    bos_token, bos_token_id, chat_template = "<s>", 1, "(a template)"
+
+    def __init__(self, adds_bos: bool):
+        self.adds_bos = adds_bos
+
+    def apply_chat_template(self, messages, tokenize=False, add_generation_prompt=True):
+        return f"<s>[user]{messages[0]['content']}[assistant]"
+
+    def __call__(self, text):
+        return {"input_ids": ([1] if self.adds_bos else []) + [5]}
+
+
+def test_the_chat_frame_leaves_out_a_bos_the_server_adds_itself(server):
+    """A model whose tokenizer starts every text with BOS gets it from the server too (llama.cpp and
+    vLLM add it): the template's own would make two. A model without one keeps its template whole."""
+    model = OpenAIModel(Server(server, "fake-model"), tokenizer=_Template(adds_bos=True))
+    assert model.chat_prompt("hi") == "[user]hi[assistant]"
+    model.tokenizer = _Template(adds_bos=False)
+    assert model.chat_prompt("hi") == "<s>[user]hi[assistant]"

@@ -68,6 +68,14 @@ def pick_dtype(dtype: str, device: torch.device) -> torch.dtype:
     return DTYPES[dtype]
 
 
+def tokenizer_adds_bos(tok) -> bool:
+    """Whether a Hugging Face tokenizer starts a text with BOS by default: such models expect it."""
+    if tok.bos_token_id is None:
+        return False
+    ids = tok("a")["input_ids"]
+    return bool(ids) and ids[0] == tok.bos_token_id
+
+
 def planned_identity(name: str, dtype: str = "auto", device: str = "auto", trust_remote_code: bool = False,
                      model: "HFModel | None" = None) -> dict:
     """HFModel.identity() of the weights `name` names, as `load` would place them, without loading
@@ -162,11 +170,7 @@ class HFModel:
     @property
     def adds_bos(self) -> bool:
         """Whether the tokenizer starts a text with BOS by default: such models expect it."""
-        tok = self.tokenizer
-        if tok.bos_token_id is None:
-            return False
-        ids = tok("a")["input_ids"]
-        return bool(ids) and ids[0] == tok.bos_token_id
+        return tokenizer_adds_bos(self.tokenizer)
 
     def encode_start(self, text: str) -> list[int]:
         """Token ids of a text that starts a sequence: with BOS where the model expects one."""

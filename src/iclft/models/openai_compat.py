@@ -15,12 +15,14 @@ server returns every prompt token with its log-probability and character offset,
 boundary (the server merged the last context character with the first continuation character) is
 counted with the continuation. A server that returns no prompt log-probabilities is an error at
 the first request, naming what it returned. Before its first scoring request iclft checks that the
-server's prompt log-probabilities are its model's (`check_alignment`): measured on 2026-11-30,
-llama-cpp-python's server (0.3.36) gives each prompt token's log-probability under the distribution
-that *follows* it (off by one, its open issue #1983), and llama.cpp's own server returns none for
-the prompt (its issue #27174); both would score at chance without a word, so both are refused for
+server's prompt log-probabilities are its model's (`check_alignment`). Measured on 2026-11-30 with
+llama-cpp-python's server (0.3.36): for a model that starts prompts with BOS (Gemma 3) the echo is
+right, and scores agree with local weights of the same GGUF file (README, "A served model"); for a
+model without BOS (SmolLM2) every prompt token gets the log-probability of the distribution that
+*follows* it (off by one, its open issue #1983), and llama.cpp's own server returns none for the
+prompt (its issue #27174). Either would score at chance without a word, so both are refused for
 scoring, and either can still generate. Where the server caches prompt prefixes (llama.cpp and
-vLLM do), the shared in-context documents are computed once by the server.
+vLLM do), the shared in-context documents are evaluated once by the server.
 
 Generation is one completions request per prompt batch (`n` samples, `temperature`, `top_p`,
 `seed`, `stop`). Finetuning needs local weights: this backend cannot train.
@@ -40,7 +42,7 @@ from typing import Sequence
 from iclft import IclftError
 from iclft.models import SERVED
 from iclft.models.generation import Generations, Sample
-from iclft.models.hf import ContinuationScore
+from iclft.models.hf import ContinuationScore, tokenizer_adds_bos
 
 log = logging.getLogger(__name__)
 RETRIES = 5
@@ -170,8 +172,14 @@ class OpenAIModel:
     def chat_prompt(self, user_text: str) -> str:
         if not self.has_chat_template:
             raise IclftError("no chat template: give model.tokenizer (a local tokenizer with one)")
-        return self.tokenizer.apply_chat_template(
+        text = self.tokenizer.apply_chat_template(
             [{"role": "user", "content": user_text}], tokenize=False, add_generation_prompt=True)
+        bos = self.tokenizer.bos_token
+        if bos and text.startswith(bos) and tokenizer_adds_bos(self.tokenizer):
+            # the server starts every prompt with BOS itself for such a model (llama.cpp and vLLM
+            # do); the template's own would make two, and every score would be of another sequence
+            text = text[len(bos):]
+        return text
 
     def identity(self) -> dict:
         """What a cache key needs: the server, the model id, what the server says of it and of its
