@@ -191,10 +191,10 @@ def _bench_world(cfg, steps: int) -> list[Figure]:
     ]
 
 
-def bench_served(model, n_requests: int = 24, seed: int = 0) -> list[Figure]:
+def bench_served(model, n_requests: int = 24, n_docs: int = 60, seed: int = 0) -> list[Figure]:
     """Scoring through a served model: requests on one shared prefix of documents, one at a time."""
-    ds = generate("simple_reversal", seed=seed, n_facts=20, docs_per_fact=3)
-    prefix = "\n\n".join(d.text for d in ds.train) + "\n\n"
+    ds = generate("simple_reversal", seed=seed, n_facts=max(1, -(-n_docs // 3)), docs_per_fact=3)
+    prefix = "\n\n".join(d.text for d in ds.train[:n_docs]) + "\n\n"
     requests = [(it.prompt, " " + c) for it in ds.test for c in it.choices][:n_requests]
     [n_ctx] = model.count_tokens([prefix])
     times = []
@@ -205,20 +205,22 @@ def bench_served(model, n_requests: int = 24, seed: int = 0) -> list[Figure]:
     later = sum(times[1:]) / (len(times) - 1)
     return [
         Figure("served_requests_per_second", len(times) / sum(times),
-               f"{len(times)} requests on a {n_ctx}-token prefix at {model.server.base_url}, one at a time"),
+               f"{len(times)} requests on a {n_ctx}-token prefix at {model.identity()['base_url']}, one at a time"),
         Figure("served_prefix_reuse_speedup", times[0] / later,
                f"first request {times[0]:.2f} s (reads the prefix), later ones {later:.3f} s on average"),
     ]
 
 
 def run_bench(model_name: str = "smollm2-135m", only: tuple[str, ...] = SECTIONS,
-              baseline_requests: int = 4, base_url: str = "", context_window: int = 0) -> list[Figure]:
+              baseline_requests: int = 4, base_url: str = "", context_window: int = 0,
+              served_requests: int = 24, served_documents: int = 60) -> list[Figure]:
     from iclft.config import ModelConfig
     from iclft.models.base import is_served, load_model
     from iclft.models.hf import HFModel
 
     if is_served(model_name):  # only what a served model can do: scoring and generation over HTTP
-        return bench_served(load_model(ModelConfig(name=model_name, base_url=base_url, context_window=context_window)))
+        served = load_model(ModelConfig(name=model_name, base_url=base_url, context_window=context_window))
+        return bench_served(served, served_requests, served_documents)
     figures: list[Figure] = []
     if "world" in only:  # needs no study model
         figures += bench_world()

@@ -122,9 +122,12 @@ def _cmd_bench(args) -> int:
     unknown = [x for x in only if x not in SECTIONS]
     if unknown:
         raise IclftError(f"unknown benchmark {unknown[0]!r}; known: {', '.join(SECTIONS)}")
-    if args.baseline_requests < 1:
-        raise IclftError("--baseline-requests must be at least 1")
-    figures = run_bench(args.model, only, args.baseline_requests, args.base_url, args.context_window)
+    for flag, value, least in (("--baseline-requests", args.baseline_requests, 1),
+                               ("--served-requests", args.served_requests, 2), ("--served-documents", args.served_documents, 1)):
+        if value < least:
+            raise IclftError(f"{flag} must be at least {least}")
+    figures = run_bench(args.model, only, args.baseline_requests, args.base_url, args.context_window,
+                        args.served_requests, args.served_documents)
     for f in figures:
         print(f.line())
     return 0
@@ -171,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--only", help="comma-separated subset of the benchmarks (default: all)")
     bench.add_argument("--baseline-requests", type=int, default=4,
                        help="requests timed with per-request recomputation (each rereads the whole context)")
+    bench.add_argument("--served-requests", type=int, default=24, help="a served model: scoring requests timed")
+    bench.add_argument("--served-documents", type=int, default=60,
+                       help="a served model: documents in the prefix the requests share")
     bench.set_defaults(func=_cmd_bench)
 
     rep = sub.add_parser("report", help="write the HTML and markdown report of a run, or compare several runs")
