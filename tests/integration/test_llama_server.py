@@ -145,7 +145,10 @@ def test_a_study_through_the_server_stops_with_one_line_and_leaves_nothing(serve
 # server passes the alignment check and scores. Measured agreement with the same GGUF file
 # dequantized into torch: see README ("Served models") and benchmarks/backend_agreement.py.
 GEMMA = "gemma"
-AGREEMENT = 0.5  # nats per choice: Q4_K_M kernels in llama.cpp against the same file in float32
+# nats per choice (a statement's summed log-likelihood, about 8 tokens): Q4_K_M kernels with 8-bit
+# activations in llama.cpp against the same file dequantized to float32. Measured over the quick
+# study's 32 pretrained items (64 choices): median 0.30, 95th percentile 0.97, largest 1.33.
+AGREEMENT = 2.0
 
 
 @pytest.fixture(scope="module")
