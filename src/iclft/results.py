@@ -39,7 +39,8 @@ class Summary(TypedDict):
     started: str  # ISO 8601, UTC
     wall_seconds: float
     seed: int
-    model: dict  # name, label, dtype, device, context_window
+    model: dict  # name, label, dtype, device, context_window; served: server_model_id, server_version;
+    # finetune.model set: finetune_model (the same facts of the weights the finetuned conditions trained)
     datasets: dict[str, dict]  # sizes, generator, version, seed, params, oracle_overlap
     conditions: list[str]
     primary_scoring: str

@@ -262,3 +262,18 @@ def test_the_chat_frame_leaves_out_a_bos_the_server_adds_itself(server):
     assert model.chat_prompt("hi") == "[user]hi[assistant]"
     model.tokenizer = _Template(adds_bos=False)
     assert model.chat_prompt("hi") == "<s>[user]hi[assistant]"
+
+
+def test_the_report_names_the_server_and_the_finetuned_weights(server, tiny_model_dir, tmp_path):
+    from iclft.cli import main
+    from iclft.report.runs import load_run
+    from iclft.report.tables import run_facts
+
+    argv = ["run", "--preset", "quick", "model.name=openai:fake-model", f"model.base_url={server}",
+            f"finetune.model={tiny_model_dir}", "finetune.epochs=1", "cache_dir=null",
+            "datasets=[{name: simple_reversal, params: {n_facts: 2, docs_per_fact: 1}}]",
+            "conditions=[pretrained, finetune]", "--out", str(tmp_path / "run")]
+    assert main(argv) == 0
+    facts = dict(run_facts(load_run(tmp_path / "run")))
+    assert "BaseHTTP" in facts["server"]  # the HTTP server header of the fake server
+    assert facts["finetuned weights"].startswith(f"{tiny_model_dir} (") and "on cpu" in facts["finetuned weights"]

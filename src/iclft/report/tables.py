@@ -108,6 +108,11 @@ def run_facts(run: Run) -> list[tuple[str, str]]:
         ("model name", model["name"]),
         ("weights", f"{model.get('dtype', '?')} on {model.get('device', '?')}, "
                     f"context window {model.get('context_window', '?')} tokens"),
+        *([("server", ", ".join(f"{k} {v}" for k, v in model["server_version"].items()))]
+          if "server_version" in model else []),
+        *([("finetuned weights", f"{model['finetune_model']['name']} ({model['finetune_model'].get('label', '?')}; "
+                                 f"{model['finetune_model'].get('dtype', '?')} on {model['finetune_model'].get('device', '?')})")]
+          if "finetune_model" in model else []),
         ("seed", str(s.get("seed", "?"))),
         ("started", format_started(s.get("started"))),
         ("wall time", format_seconds(s["wall_seconds"]) if "wall_seconds" in s else "unknown"),
