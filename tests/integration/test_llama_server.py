@@ -75,11 +75,16 @@ def server(tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="module")
-def local():
+def _local(name: str):
+    """The same GGUF file as local weights, dequantized to float32."""
     from iclft.models.hf import HFModel
 
-    return HFModel.load("smollm2-135m", dtype="float32", device="cpu")
+    return HFModel.load(name, dtype="float32", device="cpu")
+
+
+@pytest.fixture(scope="module")
+def local():
+    return _local("smollm2-135m")
 
 
 def test_scoring_is_refused_because_the_servers_echo_is_off_by_one(server, local):
@@ -159,9 +164,7 @@ def gemma_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def gemma_local():
-    from iclft.models.hf import HFModel
-
-    return HFModel.load("gemma3-270m", dtype="float32", device="cpu")
+    return _local("gemma3-270m")
 
 
 def test_a_server_with_a_right_echo_scores_as_local_weights_do(gemma_server, gemma_local):
