@@ -64,21 +64,13 @@ def load_model(m) -> LanguageModel:
     return HFModel.load(m.name, m.dtype, m.device, m.trust_remote_code)
 
 
-def planned_identity(m, model: LanguageModel | None = None) -> dict:
-    """The identity() of the model `m` (a ModelConfig) names, for a cache key: a served model is
-    asked (one request), local weights are found on disk and not loaded; `model`, if given, is that
-    model loaded already."""
+def planned_identity(m, model: LanguageModel | None = None) -> tuple[dict, str]:
+    """(identity, note) of the model `m` (a ModelConfig) names: its identity() for a cache key, and
+    what a summary says of its weights (e.g. that they were dequantized; "" if nothing). A served
+    model is asked (one request); local weights are found on disk, once, and not loaded; `model`, if
+    given, is that model loaded already."""
     if is_served(m.name):
-        return (model or load_model(m)).identity()
+        return (model or load_model(m)).identity(), ""
     from iclft.models.hf import planned_identity as local
 
     return local(m.name, m.dtype, m.device, m.trust_remote_code, model)
-
-
-def model_note(m) -> str:
-    """What a summary says of the weights `m` names (e.g. that they were dequantized); "" if nothing."""
-    if is_served(m.name):
-        return ""
-    from iclft.models.registry import resolve
-
-    return resolve(m.name).note

@@ -77,16 +77,16 @@ def tokenizer_adds_bos(tok) -> bool:
 
 
 def planned_identity(name: str, dtype: str = "auto", device: str = "auto", trust_remote_code: bool = False,
-                     model: "HFModel | None" = None) -> dict:
-    """HFModel.identity() of the weights `name` names, as `load` would place them, without loading
-    them (a study keys its cells before it knows whether any must be computed); from `model` where
-    it is loaded already. Keyed by `name` as the config gives it."""
+                     model: "HFModel | None" = None) -> tuple[dict, str]:
+    """(HFModel.identity(), the source's note) of the weights `name` names, as `load` would place
+    them, without loading them (a study keys its cells before it knows whether any must be
+    computed); from `model` where it is loaded already. Keyed by `name` as the config gives it."""
     if model is not None:
         source, dev, dt = model.source, model.device, model.model.dtype
     else:
-        source, dev = resolve(name), pick_device(device)
+        source, dev = resolve(name), pick_device(device)  # resolve may hash a whole GGUF file: once
         dt = pick_dtype(dtype, dev)
-    return model_identity(name, source, dev.type, str(dt), trust_remote_code)
+    return model_identity(name, source, dev.type, str(dt), trust_remote_code), source.note
 
 
 class HFModel:

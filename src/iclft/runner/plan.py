@@ -9,7 +9,7 @@ from iclft import IclftError
 from iclft.config import StudyConfig, finetuned_model, finetunes
 from iclft.data import generate
 from iclft.data.schema import Dataset
-from iclft.models.base import model_note, planned_identity
+from iclft.models.base import planned_identity
 from iclft.runner.cell import Cell, cell_key, dataset_hash, key_parts
 from iclft.runner.grid import Point
 
@@ -57,18 +57,18 @@ def plan_study(cfg: StudyConfig, model=None) -> Plan:
     here; a served model is asked once (one that cannot be reached fails here), local weights are
     found on disk but not loaded. `model`: model.name's, loaded already."""
     data = plan_data(cfg)
-    identity = planned_identity(cfg.model, model)
-    tuned_cfg = finetuned_model(cfg)
-    tuned = planned_identity(tuned_cfg) if tuned_cfg and any(map(finetunes, cfg.conditions)) else None
-    notes = [model_note(cfg.model)] + ([f"finetuned conditions train {tuned_cfg.name}: {model_note(tuned_cfg)}"]
-                                       if tuned else [])
+    identity, note = planned_identity(cfg.model, model)
+    notes, tuned, tuned_cfg = [note], None, finetuned_model(cfg)
+    if tuned_cfg and any(map(finetunes, cfg.conditions)):
+        tuned, tuned_note = planned_identity(tuned_cfg)
+        notes.append(tuned_note and f"finetuned conditions train {tuned_cfg.name}: {tuned_note}")
     cells = []
     for ds, d, lim in zip(data.datasets, cfg.datasets, data.limited):
         ds_hash = dataset_hash(ds)
         for cond in cfg.conditions:
             parts = key_parts(cfg, identity, ds, ds_hash, d.limit, cond, tuned if finetunes(cond) else None)
             cells.append(Cell(lim, cond, cell_key(parts), parts))
-    return Plan(cfg, data.datasets, cells, data.notes, "; ".join(n for n in notes if n and not n.endswith(": ")))
+    return Plan(cfg, data.datasets, cells, data.notes, "; ".join(filter(None, notes)))
 
 
 def plan_points(points: list[Point], model=None) -> list[Plan]:
