@@ -351,7 +351,7 @@ def _validate_finetune(ft: FinetuneConfig) -> None:
         raise IclftError(f"finetune.min_steps ({ft.min_steps}) is above finetune.max_steps ({ft.max_steps})")
     if not 0 <= ft.warmup_ratio < 1:
         raise IclftError(f"finetune.warmup_ratio must be in [0, 1), got {ft.warmup_ratio}")
-    _validate_lora(ft)
+    _validate_finetune_method(ft)
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -359,7 +359,7 @@ def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
         raise IclftError(f"{name} must be {' or '.join(allowed)}, got {value!r}")
 
 
-def _validate_lora(ft: FinetuneConfig) -> None:
+def _validate_finetune_method(ft: FinetuneConfig) -> None:
     """finetune.method and finetune.split, and the LoRA settings."""
     _one_of("finetune.method", ft.method, FINETUNE_METHODS)
     _one_of("finetune.split", ft.split, SPLIT_MODES)
