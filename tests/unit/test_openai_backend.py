@@ -1,80 +1,12 @@
 """The OpenAI-compatible backend against a fake completions server in this process: the echo/logprobs
 arithmetic, the boundary rule, batching, retries, and one-line errors."""
 import json
-import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from fake_server import Fake, server  # noqa: F401 (a fixture)
 
 from iclft import IclftError
 from iclft.models.openai_compat import OpenAIModel, Server, _continuation_score
-
-TOKEN = re.compile(r" ?[A-Za-z]+|.", re.S)  # words with their leading space, else one character
-
-
-def _tokens(text):
-    return [(m.start(), m.group()) for m in TOKEN.finditer(text)]
-
-
-def _logprob(token):
-    return -float(len(token))  # a made-up but deterministic model: longer tokens are less likely
-
-
-class Fake(BaseHTTPRequestHandler):
-    calls: list = []
-    fail_first = 0  # answer this many requests with HTTP 503 first
-    logprobs = True
-    one_prompt = False  # as llama.cpp's Python server: a list of several prompts is an HTTP 500
-    off_by_one = False  # as llama.cpp's Python server: each prompt token gets the next one's value
-
-    def log_message(self, *args):
-        pass
-
-    def _send(self, code, payload):
-        body = json.dumps(payload).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self):
-        self._send(200, {"data": [{"id": "fake-model", "max_model_len": 512, "owned_by": "test"}]})
-
-    def do_POST(self):
-        payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        Fake.calls.append(payload)
-        if Fake.fail_first:
-            Fake.fail_first -= 1
-            return self._send(503, {"error": "busy"})
-        if Fake.one_prompt and len(payload["prompt"]) > 1:
-            return self._send(500, {"error": {"message": "", "type": "internal_server_error"}})
-        choices = []
-        for i, prompt in enumerate(payload["prompt"]):
-            if payload.get("echo"):
-                toks = _tokens(prompt) + [(len(prompt), "!")]
-                values = [None] + [_logprob(t) for _, t in toks[1:]]
-                if Fake.off_by_one:
-                    values = [None] + values[2:] + [-0.5]
-                lp = {"tokens": [t for _, t in toks], "text_offset": [o for o, _ in toks], "token_logprobs": values}
-                choices.append({"index": i, "text": prompt + "!", "logprobs": lp if Fake.logprobs else None})
-            else:
-                for k in range(payload.get("n", 1)):
-                    text = f" out{i}.{k}"
-                    lp = {"tokens": [" out"], "text_offset": [len(prompt)], "token_logprobs": [_logprob(" out")]}
-                    choices.append({"index": i * payload.get("n", 1) + k, "text": text, "finish_reason": "stop",
-                                    "logprobs": lp if payload.get("logprobs") else None})
-        self._send(200, {"choices": choices, "usage": {"prompt_tokens": 3, "completion_tokens": 2 * len(choices)}})
-
-
-@pytest.fixture
-def server():
-    Fake.calls, Fake.fail_first, Fake.logprobs, Fake.one_prompt, Fake.off_by_one = [], 0, True, False, False
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Fake)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    httpd.shutdown()
 
 
 def test_scores_are_the_summed_logprobs_of_the_continuation_tokens(server):
