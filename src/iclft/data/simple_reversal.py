@@ -68,8 +68,18 @@ def _two_way(rng: random.Random, correct: str, wrong: str) -> tuple[tuple[str, s
     return (wrong, correct), 1
 
 
-def generate(seed: int = 0, n_facts: int = 100, docs_per_fact: int = 10) -> Dataset:
-    """Generate the dataset; defaults are the paper's sizes (100 facts, 10 documents each)."""
+# The 13 features compared with "more X" / "less X": a model that knows the rule (swap the sides and
+# "more" with "less") can reverse them for an X it never saw; the one-word pairs ("heavier" /
+# "lighter") need the antonym known beforehand (iclft.world.wording: world models use these).
+REGULAR = tuple((f, c) for f, c in FEATURES if f.startswith("more "))
+FEATURE_SETS = {"all": FEATURES, "regular": REGULAR}
+
+
+def generate(seed: int = 0, n_facts: int = 100, docs_per_fact: int = 10, features: str = "all") -> Dataset:
+    """Generate the dataset; defaults are the paper's sizes (100 facts, 10 documents each) and all 28
+    features (`features: regular`: the 13 "more X" / "less X" ones only)."""
+    if features not in FEATURE_SETS:
+        raise IclftError(f"simple_reversal: features must be {' or '.join(FEATURE_SETS)}, got {features!r}")
     if n_facts < 1:
         raise IclftError(f"simple_reversal: n_facts must be at least 1, got {n_facts}")
     if not 1 <= docs_per_fact <= len(TRAIN_PREAMBLES):
@@ -82,7 +92,7 @@ def generate(seed: int = 0, n_facts: int = 100, docs_per_fact: int = 10) -> Data
     items: list[TestItem] = []
     for i in range(n_facts):
         a, b = words[2 * i], words[2 * i + 1]
-        form = rng.choice(rng.choice(FEATURES))
+        form = rng.choice(rng.choice(FEATURE_SETS[features]))
         fact = {"fact_id": i, "a": a, "b": b, "form": form, "text": statement(a, form, b)}
         for k, pre in enumerate(rng.sample(TRAIN_PREAMBLES, docs_per_fact)):
             docs.append(Document(id=f"f{i}-d{k}", text=f"{pre} {statement(a, form, b)}.", meta=fact))
@@ -95,7 +105,7 @@ def generate(seed: int = 0, n_facts: int = 100, docs_per_fact: int = 10) -> Data
                                   choices=choices, answer=answer, meta=fact))
     rng.shuffle(docs)
     meta = {"generator": "simple_reversal", "version": VERSION, "seed": seed,
-            "params": {"n_facts": n_facts, "docs_per_fact": docs_per_fact},
+            "params": {"n_facts": n_facts, "docs_per_fact": docs_per_fact, **({"features": features} if features != "all" else {})},
             "words": words, "generalization_splits": ["reversal"]}
     return Dataset(name="simple_reversal", train=tuple(docs), test=tuple(items), meta=meta)
 

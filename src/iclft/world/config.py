@@ -13,7 +13,7 @@ import yaml
 
 from iclft import IclftError
 from iclft.config import compose, preset_names
-from iclft.world.corpus import KINDS
+from iclft.world.corpus import KINDS, PRETRAIN_KINDS
 
 DEFAULT_ROOT = "~/.cache/iclft/world"  # `--out` default: DEFAULT_ROOT/NAME
 
@@ -47,9 +47,20 @@ class CorpusConfig:
     warmup_rows: int = 0
     max_tokens: int = 1024  # training row length; episodes are packed whole, never truncated
     tokenizer_episodes: int = 2000  # the first N episodes train the tokenizer
-    # Words the pretraining never uses: every word of these presets' datasets at seeds 0..N-1.
+    # Words the pretraining never uses: every word of these presets' datasets at seeds 0..N-1
+    # (words: grammar), or none by construction (words: disjoint, iclft.world.corpus.disjoint_pool:
+    # a second grammar whose 6-7-letter words no dataset can draw).
     reserve_presets: list[str] = field(default_factory=lambda: ["micro", "quick"])
     reserve_seeds: int = 5
+    words: str = "grammar"
+    # study: the datasets' own wording (the first world models); pretrain: only the pretraining side
+    # of every wording family (iclft.world.wording), so the study asks in wording never seen.
+    wording: str = "study"
+    max_facts: int = 16  # the largest comparison world (at max_size 1)
+    # A persistent background world (pretrain wording only): this many facts, this share of them
+    # stated both ways, recurring across the corpus in `background` episodes (0: none).
+    background_facts: int = 0
+    background_two_way: float = 0.3
 
 
 @dataclass
@@ -131,6 +142,19 @@ def validate(cfg: WorldConfig) -> None:
     if c.curriculum_rows < 0 or c.warmup_rows < 0 or t.threads < 0 or t.copy_warmup_steps < 0:
         raise IclftError("corpus.curriculum_rows, corpus.warmup_rows, train.threads and train.copy_warmup_steps "
                          "must be non-negative")
+    if c.words not in ("grammar", "disjoint") or c.wording not in ("study", "pretrain"):
+        raise IclftError(f"corpus.words must be grammar or disjoint and corpus.wording study or pretrain, "
+                         f"got {c.words!r} and {c.wording!r}")
+    if c.wording == "pretrain":
+        kinds = {k for m in (c.mix, c.warmup_mix) for k, weight in m.items() if weight}
+        if kinds - set(PRETRAIN_KINDS):
+            raise IclftError(f"corpus.wording=pretrain writes only {', '.join(PRETRAIN_KINDS)} episodes; "
+                             f"the mix asks for {', '.join(sorted(kinds - set(PRETRAIN_KINDS)))}")
+    if c.background_facts < 0 or not 0 <= c.background_two_way <= 1 or c.max_facts < 2:
+        raise IclftError("corpus.background_facts must be 0 or more, corpus.background_two_way in [0, 1] and "
+                         "corpus.max_facts at least 2")
+    if (c.mix.get("background") or c.warmup_mix.get("background")) and not (c.background_facts and c.wording == "pretrain"):
+        raise IclftError("background episodes need corpus.background_facts > 0 and corpus.wording=pretrain")
     if not 0 < c.max_size <= 1:
         raise IclftError(f"corpus.max_size must be in (0, 1], got {c.max_size}")
     if not 0 < t.other_weight <= 1:

@@ -59,9 +59,10 @@ from iclft.data import simple_reversal as comparison
 from iclft.data import syllogism
 from iclft.data.sentences import split_sentences
 from iclft.data.taxonomy import RELATIONS, Category, Fact, Taxonomy
-from iclft.data.words import candidates, is_english
+from iclft.data.words import ONSETS, SECOND_ONSETS, VOWELS, CODAS, candidates, is_english
+from iclft.world.wording import INFER, RESTATE, STUDY, Wording, pick
 
-KINDS = ("comparison", "drill", "syllogism", "taxonomy", "local", "global", "repeat", "list")
+KINDS = ("comparison", "drill", "syllogism", "taxonomy", "local", "global", "repeat", "list", "background")
 
 
 class Episode(NamedTuple):
@@ -106,26 +107,38 @@ def word_pool(reserved: frozenset[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def disjoint_pool() -> tuple[str, ...]:
+    """The words of a fair corpus: a second grammar built from the same syllables (onset, vowel,
+    onset, vowel, coda: "fadomp", "glerimk"), kept at 6-7 letters and not English. Every dataset
+    word has 4-5 letters (iclft.data.words), so no word of any study dataset at any seed, nor of
+    any held-out evaluation world, can be one of these: reserved by construction, not by listing
+    the seeds someone thought of."""
+    words = {o + v + o2 + v2 + c for o in ONSETS for v in VOWELS for o2 in SECOND_ONSETS for v2 in VOWELS
+             for c in CODAS}
+    return tuple(w for w in sorted(words) if 6 <= len(w) <= 7 and not is_english(w))
+
+
 # ---- the three world kinds ------------------------------------------------------------------------
 
-def comparison_world(rng: random.Random, words: list[str]) -> World:
+def comparison_world(rng: random.Random, words: list[str], w: Wording = STUDY) -> World:
     n = len(words) // 2
     docs, qa = [], []
     for i in range(n):
         a, b = words[2 * i], words[2 * i + 1]
-        form = rng.choice(rng.choice(comparison.FEATURES))
-        for pre in rng.sample(comparison.TRAIN_PREAMBLES, rng.randint(1, 2)):
+        form = rng.choice(rng.choice(w.comparatives))
+        for pre in rng.sample(w.doc_preambles, rng.randint(1, 2)):
             docs.append(f"{pre} {comparison.statement(a, form, b)}.")
         forward = comparison.statement(a, form, b)
-        reverse = comparison.statement(b, comparison.converse(form), a)
+        reverse = comparison.statement(b, w.converse(form), a)
         for s in rng.sample([forward, reverse], rng.randint(1, 2)):
-            qa.append((rng.choice(comparison.TEST_PREAMBLES), s + "."))
+            qa.append((rng.choice(w.question_preambles), s + "."))
     rng.shuffle(docs)
     rng.shuffle(qa)
-    return World(docs, qa, {d: _comparison_rewrites(rng, d)[1:] for d in docs})
+    return World(docs, qa, {d: _comparison_rewrites(rng, d, w)[1:] for d in docs})
 
 
-def drill_world(rng: random.Random, words: list[str]) -> World:
+def drill_world(rng: random.Random, words: list[str], w: Wording = STUDY) -> World:
     """Comparisons in few tokens: each fact stated once ("Records show that femp are more dangerous
     than glon."; a preamble keeps every word inside a sentence, tokenized as the study's documents
     tokenize it), then every fact asked once, reversed or forward at random, the question naming its
@@ -135,12 +148,12 @@ def drill_world(rng: random.Random, words: list[str]) -> World:
     docs, qa = [], []
     for i in range(len(words) // 2):
         a, b = words[2 * i], words[2 * i + 1]
-        form = rng.choice(rng.choice(comparison.FEATURES))
-        docs.append(f"{rng.choice(comparison.TRAIN_PREAMBLES)} {comparison.statement(a, form, b)}.")
-        x, f, y = (a, form, b) if rng.random() < 0.5 else (b, comparison.converse(form), a)
-        qa.append((f"{rng.choice(comparison.TEST_PREAMBLES)} {x}", f"are {f} than {y}."))
+        form = rng.choice(rng.choice(w.comparatives))
+        docs.append(f"{rng.choice(w.doc_preambles)} {comparison.statement(a, form, b)}.")
+        x, f, y = (a, form, b) if rng.random() < 0.5 else (b, w.converse(form), a)
+        qa.append((f"{rng.choice(w.question_preambles)} {x}", f"are {f} than {y}."))
     rng.shuffle(qa)
-    return World(docs, qa, {d: _comparison_rewrites(rng, d)[1:] for d in docs})
+    return World(docs, qa, {d: _comparison_rewrites(rng, d, w)[1:] for d in docs})
 
 
 def syllogism_world(rng: random.Random, words: list[str]) -> World:
@@ -206,19 +219,19 @@ def _say(rng: random.Random, f: Fact, use: str) -> str:
 
 # ---- augmentation formats -------------------------------------------------------------------------
 
-def _comparison_rewrites(rng: random.Random, sentence: str) -> list[str]:
+def _comparison_rewrites(rng: random.Random, sentence: str, w: Wording = STUDY) -> list[str]:
     """A comparison restated, then reversed, each after a training preamble: the nonsense words stay
     inside the sentence, so each keeps the one tokenization it has in the documents (a byte-level BPE
     splits "Glon" and " glon" into unrelated tokens; a model that learned to write "Glon are ..."
     misspelled the words it had to capitalize, and finetuning on such a sentence teaches nothing
     about " glon")."""
-    m = comparison._STATEMENT.search(sentence)
+    m = w.statement_pattern.search(sentence)
     if not m:
         return []
     a, form, b = m.groups()
-    first, second = rng.sample(comparison.TRAIN_PREAMBLES, 2)
+    first, second = rng.sample(w.doc_preambles, 2)
     return [f"{first} {comparison.statement(a, form, b)}.",
-            f"{second} {comparison.statement(b, comparison.converse(form), a)}."]
+            f"{second} {comparison.statement(b, w.converse(form), a)}."]
 
 
 def _semantic_rewrites(rng: random.Random, sentence: str) -> list[str]:
@@ -241,11 +254,91 @@ def local_blocks(rng: random.Random, world: World) -> list[tuple[str, str]]:
     return blocks
 
 
+# ---- a persistent background world: knowledge that can only live in the weights --------------------
+
+class BackgroundFact(NamedTuple):
+    a: str
+    form: str
+    b: str
+    two_way: bool  # stated in both directions in the corpus; else only "a are form than b", ever
+
+    def statements(self, w: Wording) -> list[str]:
+        forward = comparison.statement(self.a, self.form, self.b)
+        return [forward, comparison.statement(self.b, w.converse(self.form), self.a)] if self.two_way else [forward]
+
+
+@dataclass(frozen=True)
+class Background:
+    """Facts between words of their own that recur across the whole corpus, in many wordings: stated
+    in notes, asked with the notes in context, and asked with nothing before the question (the frame
+    in which the study asks pretrained and finetuned models). A share of them is stated both ways;
+    the rest only forwards, and nothing in the corpus ever states or asks their reversal, so a
+    pretrained model's reversal of them measures what it infers rather than what it was told."""
+
+    facts: tuple[BackgroundFact, ...]
+
+    @property
+    def words(self) -> frozenset[str]:
+        return frozenset(x for f in self.facts for x in (f.a, f.b))
+
+
+def background_world(seed: int, pool: tuple[str, ...], n_facts: int, two_way: float, w: Wording) -> Background:
+    rng = random.Random(f"world-background:{seed}")
+    words = rng.sample(pool, 2 * n_facts)
+    n_two = round(two_way * n_facts)
+    return Background(tuple(BackgroundFact(words[2 * i], rng.choice(rng.choice(w.comparatives)), words[2 * i + 1],
+                                           i < n_two) for i in range(n_facts)))
+
+
+def background_episode(rng: random.Random, bg: Background, w: Wording, size: float) -> tuple[str, list]:
+    """Notes on some background facts and questions on them and on others (closed book: answered
+    from the weights), or questions alone, with no notes at all."""
+    asked = rng.sample(bg.facts, min(len(bg.facts), rng.randint(4, 4 + round(12 * size))))
+    body = ""
+    if rng.random() < 0.5:
+        stated = rng.sample(bg.facts, min(len(bg.facts), rng.randint(2, 2 + round(10 * size))))
+        docs = [f"{rng.choice(w.doc_preambles)} {rng.choice(f.statements(w))}." for f in stated]
+        body = f"{pick(rng, w.headers)}\n\n" + "\n\n".join(docs) + "\n\n"
+        asked += [f for f in stated if f not in asked][:4]
+        rng.shuffle(asked)
+    pairs = []
+    for f in asked:
+        x, form, y = f.a, f.form, f.b
+        if f.two_way and rng.random() < 0.5:
+            x, form, y = y, w.converse(form), x
+        pre = rng.choice(w.question_preambles)
+        pairs.append((f"{pre} {x}", f"are {form} than {y}.") if rng.random() < 0.5
+                     else (pre, comparison.statement(x, form, y) + "."))
+    return answered(body + f"{pick(rng, w.instructions)}\n\n", pairs)
+
+
+# ---- the corpus's own augmentation tasks (pretraining wording) ---------------------------------------
+
+def restate_episode(rng: random.Random, docs: list[str], w: Wording) -> tuple[str, list]:
+    """Each note said again in other words and turned around (the skill local augmentation asks
+    for, in the corpus's own wording, never the study's prompt)."""
+    intro, note, again, turned = rng.choice(RESTATE)
+    pairs = []
+    for doc in rng.sample(docs, min(10, len(docs))):
+        rewrites = _comparison_rewrites(rng, doc, w)
+        if rewrites:
+            pairs.append((f"{note} {doc}\n{again}", f"{rewrites[0]}\n{turned} {rewrites[1]}"))
+    return answered(intro + "\n\n", pairs)
+
+
+def infer_episode(rng: random.Random, world: World, w: Wording) -> tuple[str, list]:
+    """A collection of notes, then for some of them what else they say (global augmentation's skill)."""
+    intro, about, learn = rng.choice(INFER)
+    body = f"{intro}\n\n" + "\n\n".join(world.docs) + "\n\n"
+    chosen = [d for d in rng.sample(world.docs, min(4, len(world.docs))) if world.inferences[d]]
+    return answered(body, [(f"{about} {d}\n{learn}", " ".join(world.inferences[d])) for d in chosen])
+
+
 # ---- episodes -------------------------------------------------------------------------------------
 
-def icl_text(world: World, icl: IclConfig) -> tuple[str, list[tuple[int, int]]]:
+def icl_text(world: World, header: str, instruction: str) -> tuple[str, list[tuple[int, int]]]:
     """The world as the icl condition lays out a dataset (no chat template), then its questions."""
-    out = f"{icl.header}\n\n" + "\n\n".join(world.docs) + f"\n\n{icl.instruction}\n\n"
+    out = f"{header}\n\n" + "\n\n".join(world.docs) + f"\n\n{instruction}\n\n"
     return answered(out, world.qa)
 
 
@@ -260,45 +353,71 @@ def answered(body: str, pairs) -> tuple[str, list[tuple[int, int]]]:
     return body, spans
 
 
-def _world(rng: random.Random, kind: str, pool: tuple[str, ...], size: float) -> World:
-    """A world of `kind`; `size` in (0, 1] scales the number of facts."""
+def _world(rng: random.Random, kind: str, pool: tuple[str, ...], size: float, w: Wording = STUDY,
+           max_facts: int = 16) -> World:
+    """A world of `kind`; `size` in (0, 1] scales the number of facts (comparisons: up to `max_facts`)."""
     if kind == "comparison":
-        return comparison_world(rng, rng.sample(pool, 2 * max(2, round(16 * size))))
+        return comparison_world(rng, rng.sample(pool, 2 * max(2, round(max_facts * size))), w)
     if kind == "drill":
-        return drill_world(rng, rng.sample(pool, 2 * rng.randint(2, 2 + round(10 * size))))
+        return drill_world(rng, rng.sample(pool, 2 * rng.randint(2, 2 + round(10 * size))), w)
     if kind == "syllogism":
         return syllogism_world(rng, rng.sample(pool, 3 * max(2, round(14 * size))))
     n = max(4, round(14 * size))
     return taxonomy_world(rng, rng.sample(pool, 3 * n), n, max_questions=24)
 
 
-REPEAT = "The same documents again, in another order:"
-LIST = ("Here is a list of words:", "The same list again:")
 MIN_SIZE = 0.15  # the smallest world: 2 comparisons, 2 syllogisms, 4 categories
+# The kinds a corpus in pretraining wording can write (syllogisms and category trees have no
+# pretraining wording yet: their sentences are the datasets' own).
+PRETRAIN_KINDS = ("comparison", "drill", "local", "global", "repeat", "list", "background")
 
 
 def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float], max_size: float = 1.0,
-            icl: IclConfig = IclConfig(), attempt: int = 0) -> Episode:
+            icl: IclConfig = IclConfig(), attempt: int = 0, *, wording: Wording = STUDY,
+            background: Background | None = None, max_facts: int = 16) -> Episode:
     """Pretraining episode `index` of the corpus of `seed`, its world's size drawn from
     [MIN_SIZE, max_size]; `attempt` k > 0 draws another one in its place (used when an episode is too
-    long to train on)."""
-    from iclft.augment.prompts import load_prompt
-
+    long to train on). `wording` is the study's own (STUDY: the first world models' corpus, with
+    `icl`'s header and instruction) or the pretraining side (PRETRAIN, iclft.world.wording), which
+    also writes `background` episodes and its own augmentation tasks."""
     rng = random.Random(f"world:{seed}:{index}" + (f":{attempt}" if attempt else ""))
     kind = rng.choices(list(mix), weights=list(mix.values()))[0]
     size = rng.uniform(MIN_SIZE, max(MIN_SIZE, max_size))
+    w = wording
+    header, instruction = (icl.header, icl.instruction) if w is STUDY else (pick(rng, w.headers), pick(rng, w.instructions))
     if kind in ("comparison", "drill", "syllogism", "taxonomy"):
-        body, spans = icl_text(_world(rng, kind, pool, size), icl)
+        body, spans = icl_text(_world(rng, kind, pool, size, w, max_facts), header, instruction)
+        return Episode(kind, body, tuple(spans))
+    if kind == "background":
+        body, spans = background_episode(rng, background, w, size)
         return Episode(kind, body, tuple(spans))
     if kind == "list":
         words = " ".join(rng.sample(pool, rng.randint(8, 8 + round(56 * size))))
-        body = f"{LIST[0]} {words}.\n\n{LIST[1]} "
+        body = f"{w.list_intro[0]} {words}.\n\n{w.list_intro[1]} "
         return Episode(kind, body + words + ".", ((len(body), len(body) + len(words) + 1),))
     if kind == "repeat":
-        world = _world(rng, rng.choice(("comparison", "syllogism", "taxonomy")), pool, size)
+        world = _world(rng, rng.choice(("comparison", "syllogism", "taxonomy")) if w is STUDY else "comparison",
+                       pool, size, w, max_facts)
         again = [("", d) for d in rng.sample(world.docs, len(world.docs))]
-        body, spans = answered(f"{icl.header}\n\n" + "\n\n".join(world.docs) + f"\n\n{REPEAT}\n\n", again)
+        body, spans = answered(f"{header}\n\n" + "\n\n".join(world.docs) + f"\n\n{w.repeat}\n\n", again)
         return Episode(kind, body, tuple(spans))
+    if w is not STUDY:
+        world = _world(rng, "comparison", pool, size, w, max_facts)
+        if background and rng.random() < 0.3:  # the background's two-way facts, restated
+            two_way = [f for f in background.facts if f.two_way]
+            docs = [f"{rng.choice(w.doc_preambles)} {f.statements(w)[0]}."
+                    for f in rng.sample(two_way, min(8, len(two_way)))]
+            world = World(docs, [], {d: _comparison_rewrites(rng, d, w)[1:] for d in docs})
+        body, spans = restate_episode(rng, world.docs, w) if kind == "local" else infer_episode(rng, world, w)
+        return Episode(kind, body, tuple(spans))
+    return _study_augmentation_episode(rng, kind, pool, size)
+
+
+def _study_augmentation_episode(rng: random.Random, kind: str, pool: tuple[str, ...], size: float) -> Episode:
+    """The study's own augmentation prompts continued with a world's rewrites (the first world
+    models' corpus: STUDY wording only)."""
+    from iclft.augment.prompts import load_prompt
+
     base = rng.choice(("comparison", "syllogism", "taxonomy") if kind == "global" else ("comparison", "taxonomy"))
     world = _world(rng, base, pool, size)
     if kind == "local":

@@ -45,7 +45,8 @@ from iclft.world.checkpoints import load_checkpoint, save_checkpoint
 from iclft.world.config import DEFAULT_ROOT, WorldConfig, dump
 from iclft.world.curve import draw_curve
 from iclft.world.model import build_model, lr_at
-from iclft.world.probes import EVAL_SEED, copy_accuracy, eval_datasets, heldout_accuracy
+from iclft.world.probes import (EVAL_SEED, background_accuracy, background_items, copy_accuracy, eval_datasets,
+                                heldout_accuracy)
 from iclft.world.stream import Stream, corpus_fingerprint
 from iclft.world.tokenizer import train_tokenizer
 
@@ -259,7 +260,8 @@ def _train(cfg: WorldConfig, folder: Path, acc, resume: bool, show: bool, stop_a
         p = Progress(state["step"], state["tokens"], state["seconds"], state["log"])
     model, opt = acc.prepare(model, opt)
     model.train()
-    heldout = eval_datasets()
+    heldout = eval_datasets(fair=cfg.corpus.wording == "pretrain")
+    known = background_items(stream.background) if stream.background else None
     per_step = t.batch_size * acc.num_processes
     bar = tqdm(total=t.steps, initial=p.step, desc=f"world {cfg.name}", unit="step",
                disable=not show or not acc.is_main_process)
@@ -285,6 +287,8 @@ def _train(cfg: WorldConfig, folder: Path, acc, resume: bool, show: bool, stop_a
                      "seconds": round(p.seconds, 1), "lr": lr_at(step, cfg),
                      "copy": copy_accuracy(acc.unwrap_model(model), stream),
                      "heldout": heldout_accuracy(acc.unwrap_model(model), tok, heldout)}
+            if known:
+                entry["background"] = background_accuracy(acc.unwrap_model(model), tok, known)
             p.log.append(entry)
             losses = []
             if acc.is_main_process:

@@ -1,5 +1,10 @@
 """What a pretraining run measures as it goes: held-out in-context accuracy on the micro study's
-datasets at seed EVAL_SEED, and copy accuracy."""
+datasets at seed EVAL_SEED, copy accuracy, and (with a background world) what the weights know.
+
+A fair corpus (corpus.wording: pretrain) is measured in evaluation wording only, on worlds whose
+words it cannot contain: simple reversals with the regular comparatives at 20 and 40 facts, asked
+as the study asks them, and its background facts asked closed book, in the study's own frame for
+pretrained and finetuned models (its instruction, then an evaluation question preamble)."""
 from __future__ import annotations
 
 import torch
@@ -15,10 +20,63 @@ EVAL_DATASETS = (("simple_reversal", {"n_facts": 20, "docs_per_fact": 2}),
                  ("semantic_structure", {"taxonomy": "micro", "n_docs": 15, "n_holdout": 2}))
 
 
-def eval_datasets():
+# A fair corpus's held-out worlds: (label, dataset, params), evaluation wording.
+FAIR_EVAL_DATASETS = (("simple_reversal", "simple_reversal", {"n_facts": 20, "docs_per_fact": 2, "features": "regular"}),
+                      ("simple_reversal@40", "simple_reversal", {"n_facts": 40, "docs_per_fact": 2, "features": "regular"}))
+
+
+def eval_datasets(fair: bool = False) -> list[tuple[str, object]]:
+    """(label, dataset) of the held-out worlds."""
     from iclft.data import generate
 
-    return [generate(name, seed=EVAL_SEED, **params) for name, params in EVAL_DATASETS]
+    if fair:
+        return [(label, generate(name, seed=EVAL_SEED, **params)) for label, name, params in FAIR_EVAL_DATASETS]
+    return [(name, generate(name, seed=EVAL_SEED, **params)) for name, params in EVAL_DATASETS]
+
+
+def background_items(background) -> list:
+    """The background facts as the study asks its items, in evaluation wording (a seeded question
+    preamble of the datasets'): every fact forwards ("recall"), and reversed, apart for the facts
+    stated only forwards ("reversal_one_way") and those stated both ways ("reversal_two_way")."""
+    import random
+
+    from iclft.data.schema import TestItem
+    from iclft.data.simple_reversal import TEST_PREAMBLES, statement
+    from iclft.world.wording import PRETRAIN
+
+    rng, items = random.Random(f"background-items:{EVAL_SEED}"), []
+    for k, f in enumerate(background.facts):
+        conv = PRETRAIN.converse(f.form)
+        for split, right, wrong in (("recall", statement(f.a, f.form, f.b), statement(f.a, conv, f.b)),
+                                    ("reversal_two_way" if f.two_way else "reversal_one_way",
+                                     statement(f.b, conv, f.a), statement(f.b, f.form, f.a))):
+            answer = rng.randrange(2)
+            choices = (right + ".", wrong + ".") if answer == 0 else (wrong + ".", right + ".")
+            items.append(TestItem(f"bg{k}-{split}", split, rng.choice(TEST_PREAMBLES), choices, answer))
+    return items
+
+
+@torch.inference_mode()
+def background_accuracy(model, tokenizer, items) -> dict[str, float]:
+    """Closed-book accuracy on the background items, in the pretrained condition's frame."""
+    from iclft.config import IclConfig
+    from iclft.eval.multiple_choice import MCContext, score_items
+    from iclft.models.hf import HFModel
+    from iclft.models.registry import ModelSource
+
+    was_training = model.training
+    hf = HFModel(model, tokenizer, ModelSource("world (training)", ""))
+    records = score_items(hf, items, MCContext(IclConfig().instruction + "\n\n", lambda it: it.prompt))
+    model.train(was_training)
+    return _per_split("background", records)
+
+
+def _per_split(label: str, records) -> dict[str, float]:
+    out = {}
+    for split in sorted({r["split"] for r in records}):
+        rs = [r for r in records if r["split"] == split]
+        out[f"{label}/{split}"] = round(sum(r["correct"]["sum"] for r in rs) / len(rs), 3)
+    return out
 
 
 @torch.inference_mode()
@@ -33,13 +91,10 @@ def heldout_accuracy(model, tokenizer, datasets) -> dict[str, float]:
     was_training = model.training
     hf = HFModel(model, tokenizer, ModelSource("world (training)", ""))
     out = {}
-    for ds in datasets:
+    for label, ds in datasets:
         items = [it for it in ds.test][:120]
         prefix, _ = fit_documents(hf, ds, IclConfig(subsample=True), EVAL_SEED)
-        records = score_items(hf, items, MCContext(prefix, lambda it: it.prompt))
-        for split in sorted({r["split"] for r in records}):
-            rs = [r for r in records if r["split"] == split]
-            out[f"{ds.name}/{split}"] = round(sum(r["correct"]["sum"] for r in rs) / len(rs), 3)
+        out.update(_per_split(label, score_items(hf, items, MCContext(prefix, lambda it: it.prompt))))
     model.train(was_training)
     return out
 
@@ -53,7 +108,7 @@ def copy_accuracy(model, stream: Stream, n: int = 16) -> float:
     model.eval()
     right = total = 0
     for i in range(n):
-        ep = corpus.episode(EVAL_SEED, i, stream.pool, {"list": 1.0}, 0.3)
+        ep = corpus.episode(EVAL_SEED, i, stream.pool, {"list": 1.0}, 0.3, wording=stream.wording)
         enc = stream.tokenizer(ep.text, add_special_tokens=False, return_offsets_mapping=True)
         ids = torch.tensor([enc["input_ids"]], device=model.device)
         predicted = model(input_ids=ids).logits[0, :-1].argmax(-1)

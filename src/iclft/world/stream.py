@@ -8,6 +8,7 @@ from typing import NamedTuple
 from iclft import IclftError
 from iclft.world import corpus
 from iclft.world.config import WorldConfig
+from iclft.world.wording import PRETRAIN, STUDY
 
 
 def reserved(cfg: WorldConfig) -> frozenset[str]:
@@ -32,7 +33,13 @@ class Stream:
 
     def __init__(self, cfg: WorldConfig, tokenizer=None):
         self.cfg = cfg
-        self.pool = corpus.word_pool(reserved(cfg))
+        c = cfg.corpus
+        self.wording = PRETRAIN if c.wording == "pretrain" else STUDY
+        pool = corpus.disjoint_pool() if c.words == "disjoint" else corpus.word_pool(reserved(cfg))
+        self.background = corpus.background_world(cfg.seed, pool, c.background_facts, c.background_two_way,
+                                                  self.wording) if c.background_facts else None
+        # random worlds never reuse a background word, which would give it other facts
+        self.pool = tuple(w for w in pool if w not in self.background.words) if self.background else pool
         self.tokenizer = tokenizer
 
     def max_size(self, index: int) -> float:
@@ -49,7 +56,8 @@ class Stream:
         return c.warmup_mix if c.warmup_mix and index // ROW_EPISODES < c.warmup_rows else c.mix
 
     def episode(self, index: int, attempt: int = 0) -> corpus.Episode:
-        return corpus.episode(self.cfg.seed, index, self.pool, self.mix(index), self.max_size(index), attempt=attempt)
+        return corpus.episode(self.cfg.seed, index, self.pool, self.mix(index), self.max_size(index), attempt=attempt,
+                              wording=self.wording, background=self.background, max_facts=self.cfg.corpus.max_facts)
 
     def tokens(self, index: int) -> Tokens:
         """Episode `index` tokenized, EOS at the end, its answer tokens marked; an episode longer than
