@@ -10,6 +10,7 @@ made-up but deterministic model, and the faults a real server shows, each on com
                  "cut"        HTTP 200 announcing the whole body, half of it sent, then the
                               connection closed
     Fake.fault_from = K       the first K completions requests are answered well, the rest faulty
+    Fake.fault_on = TEXT      only requests with a prompt that holds TEXT are faulty
     Fake.scale = S            every log-probability times S: new weights behind the same model id
 
 `server()` is the pytest fixture; it resets every setting and gives the base URL.
@@ -42,6 +43,7 @@ class Fake(BaseHTTPRequestHandler):
     off_by_one = False  # as llama.cpp's Python server: each prompt token gets the next one's value
     fault: str | None = None  # one of FAULTS
     fault_from = 0
+    fault_on: str | None = None
     delay = 0.05
     scale = 1.0
     release = threading.Event()  # set at teardown: a "never" answer stops waiting
@@ -49,7 +51,7 @@ class Fake(BaseHTTPRequestHandler):
     @classmethod
     def reset(cls):
         cls.calls, cls.fail_first, cls.logprobs, cls.one_prompt, cls.off_by_one = [], 0, True, False, False
-        cls.fault, cls.fault_from, cls.delay, cls.scale = None, 0, 0.05, 1.0
+        cls.fault, cls.fault_from, cls.fault_on, cls.delay, cls.scale = None, 0, None, 0.05, 1.0
         cls.release = threading.Event()
 
     def log_message(self, *args):
@@ -72,9 +74,11 @@ class Fake(BaseHTTPRequestHandler):
     def do_GET(self):
         self._send(200, {"data": [{"id": "fake-model", "max_model_len": 512, "owned_by": "test"}]})
 
-    def _faulty(self, answer: dict) -> bool:
+    def _faulty(self, payload: dict, answer: dict) -> bool:
         """Answer with Fake.fault instead of `answer` where one is due; whether it did."""
         if Fake.fault is None or len(Fake.calls) <= Fake.fault_from:
+            return False
+        if Fake.fault_on is not None and not any(Fake.fault_on in p for p in payload["prompt"]):
             return False
         body = json.dumps(answer).encode()
         if Fake.fault in ("500", "401"):
@@ -104,7 +108,7 @@ class Fake(BaseHTTPRequestHandler):
         if Fake.one_prompt and len(payload["prompt"]) > 1:
             return self._send(500, {"error": {"message": "", "type": "internal_server_error"}})
         answer = self._answer(payload)
-        if not self._faulty(answer):
+        if not self._faulty(payload, answer):
             self._send(200, answer)
 
     def _answer(self, payload: dict) -> dict:

@@ -205,7 +205,7 @@ def bench_served(model, n_requests: int = 24, n_docs: int = 60, seed: int = 0) -
     later = sum(times[1:]) / (len(times) - 1)
     return [
         Figure("served_requests_per_second", len(times) / sum(times),
-               f"{len(times)} requests on a {n_ctx}-token prefix at {model.identity()['base_url']}, one at a time"),
+               f"{len(times)} requests on a {n_ctx}-token prefix at {model.facts()['device']}, one at a time"),
         Figure("served_prefix_reuse_speedup", times[0] / later,
                f"first request {times[0]:.2f} s (reads the prefix), later ones {later:.3f} s on average"),
     ]

@@ -32,6 +32,15 @@ def finetunes(condition: str) -> bool:
 
 
 @dataclass
+class TimeoutConfig:
+    """How long a served model's request may take, in seconds."""
+
+    connect: float = 10.0  # to open the connection
+    read: float = 120.0  # for each part of the answer (the first byte of a long scoring request included)
+    total: float = 600.0  # for one request, every retry and wait included
+
+
+@dataclass
 class ModelConfig:
     name: str = "smollm2-135m"  # built-in name, local folder, .gguf file or Hub id
     dtype: str = "auto"  # auto: bfloat16 on a GPU that supports it, else float32
@@ -44,6 +53,11 @@ class ModelConfig:
     api_key_env: str = "OPENAI_API_KEY"
     context_window: int = 0
     tokenizer: str = ""
+    timeout: TimeoutConfig = field(default_factory=TimeoutConfig)
+    max_retries: int = 3  # a request that failed (no connection, a timeout, HTTP 429 or 5xx) is sent again
+    # A served model's cells are cached under a fingerprint of its weights (the log-probabilities of
+    # a fixed prompt); a server that gives none has its cells recomputed each run unless this is true.
+    cache_without_fingerprint: bool = False
 
 
 @dataclass
@@ -282,6 +296,8 @@ def validate(cfg: StudyConfig) -> None:
     """Checks that need more than types; dataset names are checked when they are generated."""
     _validate_models(cfg)
     _validate_study(cfg)
+    if cfg.icl.reserve_tokens < 0:
+        raise IclftError(f"icl.reserve_tokens must be 0 or more, got {cfg.icl.reserve_tokens}")
     if cfg.icl.order not in ("dataset", "shuffled"):
         raise IclftError(f"icl.order must be dataset or shuffled, got {cfg.icl.order!r}")
     if cfg.icl.chat_template not in ("auto", "on", "off"):
@@ -310,6 +326,14 @@ def _validate_models(cfg: StudyConfig) -> None:
                          f"and icl only")
     if cfg.model.context_window < 0:
         raise IclftError(f"model.context_window must be 0 (as the server reports) or more, got {cfg.model.context_window}")
+    if not cfg.model.api_key_env.strip():
+        raise IclftError("model.api_key_env must name an environment variable (default OPENAI_API_KEY), got ''")
+    for name in ("connect", "read", "total"):
+        value = getattr(cfg.model.timeout, name)
+        if not (math.isfinite(value) and value > 0):
+            raise IclftError(f"model.timeout.{name} must be a positive number of seconds, got {value}")
+    if cfg.model.max_retries < 0:
+        raise IclftError(f"model.max_retries must be 0 (no retry) or more, got {cfg.model.max_retries}")
 
 
 def _validate_study(cfg: StudyConfig) -> None:

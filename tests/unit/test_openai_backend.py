@@ -1,6 +1,7 @@
 """The OpenAI-compatible backend against a fake completions server in this process: the echo/logprobs
 arithmetic, the boundary rule, batching, retries, and one-line errors."""
 import json
+import re
 
 import pytest
 from fake_server import Fake, server  # noqa: F401 (a fixture)
@@ -209,3 +210,139 @@ def test_the_report_names_the_server_and_the_finetuned_weights(server, tiny_mode
     facts = dict(run_facts(load_run(tmp_path / "run")))
     assert "BaseHTTP" in facts["server"]  # the HTTP server header of the fake server
     assert facts["finetuned weights"].startswith(f"{tiny_model_dir} (") and "on cpu" in facts["finetuned weights"]
+
+
+# ---------------------------------------------------------------- faults (tests/fake_server.py)
+def _quick(server, **times):
+    """A model with short timeouts and one retry, so that each fault ends within seconds."""
+    times = {"connect_timeout": 2.0, "read_timeout": 0.5, "total_timeout": 20.0, "max_retries": 1, **times}
+    return OpenAIModel(Server(server, "fake-model", **times))
+
+
+@pytest.mark.parametrize("fault, message", [
+    ("500", r"HTTP 500 from the server \(.*fault 500.*\) after 2 tries \(model.max_retries: 1\)"),
+    ("malformed", r"the server's answer is not JSON .* after 2 tries"),
+    ("never", r"no answer within 0.5 s \(model.timeout.read\) after 2 tries"),
+    ("cut", r"the connection ended before the answer was whole \(IncompleteRead\) after 2 tries"),
+    ("slow", r"no whole answer within 1.5 s \(model.timeout.total\), retries included"),
+])
+def test_each_served_fault_is_retried_with_a_line_then_one_error(fault, message, server, monkeypatch, caplog):
+    """Each fault the fault server makes is asked again (a warning line saying what was waited for)
+    and then ends in one IclftError naming it; a body trickled byte by byte, each in time for the
+    read timeout, is bounded by the whole-request timeout."""
+    monkeypatch.setattr("iclft.models.openai_compat.time.sleep", lambda s: None)
+    model = _quick(server, total_timeout=1.5 if fault == "slow" else 20.0)
+    model._aligned = True  # straight to the scoring request
+    Fake.fault = fault
+    with pytest.raises(IclftError, match=message):
+        model.loglikelihood([("a", " b")])
+    retries = [r.getMessage() for r in caplog.records if "asking again" in r.getMessage()]
+    assert len(Fake.calls) == (1 if fault == "slow" else 2)
+    assert len(retries) == len(Fake.calls) - 1
+    assert all("(retry 1 of 1, model.max_retries)" in line for line in retries)
+
+
+def test_connect_and_read_timeouts_are_kept_apart(server, monkeypatch):
+    """A server that takes connections but never answers waits model.timeout.read, once per try; a
+    host that never completes the connection waits model.timeout.connect (both named)."""
+    import socket
+
+    monkeypatch.setattr("iclft.models.openai_compat.time.sleep", lambda s: None)
+    model = _quick(server, read_timeout=0.3, max_retries=0)
+    Fake.fault = "never"
+    with pytest.raises(IclftError, match=r"no answer within 0.3 s \(model.timeout.read\) \(no retry\)"):
+        model._request("/completions", {"model": "fake-model", "prompt": ["x"]})
+
+    def unanswered(self):
+        raise socket.timeout("timed out")
+
+    monkeypatch.setattr("http.client.HTTPConnection.connect", unanswered)
+    with pytest.raises(IclftError, match=r"no connection within 2 s \(model.timeout.connect\)"):
+        model._request("/models")
+
+
+def test_timeouts_and_retries_come_from_the_config(server):
+    from iclft.config import load_config
+    from iclft.models.base import load_model
+
+    cfg = load_config(preset="quick", overrides=["model.name=openai:fake-model", f"model.base_url={server}",
+                                                 "conditions=[pretrained]", "model.timeout.read=7",
+                                                 "model.timeout.connect=3", "model.max_retries=0"])
+    s = load_model(cfg.model).server
+    assert (s.connect_timeout, s.read_timeout, s.total_timeout, s.max_retries) == (3.0, 7.0, 600.0, 0)
+    defaults = load_config(preset="quick").model
+    assert (defaults.timeout.connect, defaults.timeout.read, defaults.max_retries) == (10.0, 120.0, 3)
+
+
+@pytest.mark.parametrize("key_set", [False, True])
+def test_a_401_names_the_key_variable(key_set, server, monkeypatch):
+    monkeypatch.delenv("MY_SERVER_KEY", raising=False)
+    if key_set:
+        monkeypatch.setenv("MY_SERVER_KEY", "sk-wrong")
+    model = OpenAIModel(Server(server, "fake-model", api_key_env="MY_SERVER_KEY"))
+    Fake.fault = "401"
+    message = ("refused the key in MY_SERVER_KEY" if key_set else
+               "set the environment variable MY_SERVER_KEY (model.api_key_env), which is unset")
+    with pytest.raises(IclftError, match=re.escape(message)):
+        model.loglikelihood([("a", " b")])
+    assert len(Fake.calls) == 1  # asking again would not help
+
+
+@pytest.mark.parametrize("url", ["localhost:8000/v1", "127.0.0.1:8000", "ftp://host/v1", "http://", "http://h:port/v1"])
+def test_a_base_url_that_is_not_a_url_is_named_so(url, tmp_path, capsys):
+    from iclft.cli import main
+
+    with pytest.raises(IclftError, match=r"is not an http\(s\) URL"):
+        OpenAIModel.load("openai:fake-model", url)
+    assert main(["run", "--preset", "quick", "model.name=openai:fake-model", f"model.base_url={url}",
+                 "conditions=[pretrained]", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not an http(s) URL" in err[0] and "JSON" not in err[0]
+    assert not list(tmp_path.iterdir())
+
+
+# ---------------------------------------------------------------- the served weights' fingerprint
+def test_the_fingerprint_follows_the_weights_and_is_one_request(server):
+    model = OpenAIModel.load("openai:fake-model", server)
+    first = model.identity()["fingerprint"]
+    assert first and model.identity()["fingerprint"] == first and len(Fake.calls) == 1  # asked once
+    Fake.scale = 1.5  # new weights behind the same id and URL; the server reports nothing else
+    again = OpenAIModel.load("openai:fake-model", server)
+    assert again.identity()["fingerprint"] != first
+    Fake.logprobs = False
+    assert OpenAIModel.load("openai:fake-model", server).identity()["fingerprint"] is None
+
+
+def test_new_weights_behind_the_same_model_id_are_computed_afresh_not_taken_from_the_cache(server, tmp_path):
+    from iclft.cli import main
+
+    argv = ["run", "--preset", "quick", "model.name=openai:fake-model", f"model.base_url={server}",
+            "datasets=[{name: simple_reversal, params: {n_facts: 2, docs_per_fact: 1}}]",
+            "conditions=[pretrained]", f"cache_dir={tmp_path / 'cache'}"]
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 0
+    Fake.scale = 2.0
+    assert main([*argv, "--out", str(tmp_path / "b")]) == 0
+    scores = {}
+    for run in ("a", "b"):
+        record = json.loads((tmp_path / run / "items" / "simple_reversal__pretrained.jsonl").read_text().splitlines()[0])
+        scores[run] = record["scores"]["sum"]
+    assert scores["b"] == [2 * s for s in scores["a"]]
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 2
+
+
+def test_a_served_model_without_a_fingerprint_is_cached_only_when_asked(server, tmp_path, caplog):
+    from iclft.config import load_config
+    from iclft.runner.cell import Cell, CellCache, cell_cache
+
+    Fake.logprobs = False
+    ident = OpenAIModel.load("openai:fake-model", server).identity()
+    cells = [Cell(None, "pretrained", "k", {"model": ident})]
+    base = ["model.name=openai:fake-model", f"model.base_url={server}", "conditions=[pretrained]",
+            f"cache_dir={tmp_path / 'cache'}"]
+    assert cell_cache(load_config(preset="quick", overrides=base), cells) is None
+    assert "model.cache_without_fingerprint=true caches them anyway" in caplog.text
+    opted = load_config(preset="quick", overrides=[*base, "model.cache_without_fingerprint=true"])
+    assert isinstance(cell_cache(opted, cells), CellCache)
+    Fake.logprobs = True
+    fingerprinted = [Cell(None, "pretrained", "k", {"model": OpenAIModel.load("openai:fake-model", server).identity()})]
+    assert isinstance(cell_cache(load_config(preset="quick", overrides=base), fingerprinted), CellCache)

@@ -9,6 +9,7 @@ import sys
 import textwrap
 
 import pytest
+from fake_server import Fake, server  # noqa: F401 (a fixture)
 
 from iclft import IclftError
 from iclft import conditions as conditions_mod
@@ -342,3 +343,118 @@ def test_data_files_that_are_not_utf8_are_one_line(kind, tmp_path, capsys):
         call = lambda: load_dataset(tmp_path / "ds")  # noqa: E731
     with pytest.raises(IclftError, match=f"{bad}: not UTF-8 text"):
         call()
+
+
+# ---------------------------------------------------------------- a failing cell never costs finished work
+def _served_argv(server, out, *extra):
+    return ["run", "--preset", "quick", "model.name=openai:fake-model", f"model.base_url={server}",
+            "datasets=[{name: simple_reversal, params: {n_facts: 4, docs_per_fact: 1}}]",
+            "conditions=[pretrained, icl]", "cache_dir=null", "model.timeout.read=0.5", "model.max_retries=1",
+            *extra, "--out", str(out)]
+
+
+@pytest.mark.parametrize("fault", ["500", "malformed", "never", "cut"])
+def test_a_served_fault_in_one_cell_keeps_the_finished_cells_and_resume_continues(
+        fault, server, tmp_path, capsys, monkeypatch):
+    """The icl cell's requests fail (the fault server answers every one holding the documents with
+    `fault`): the run ends in one line, after a warning at each retry; run.partial keeps the finished
+    pretrained cell; once the server is well, --resume reads it back and finishes."""
+    monkeypatch.setattr("iclft.models.openai_compat.time.sleep", lambda s: None)
+    Fake.fault, Fake.fault_on = fault, "Here are some documents"
+    assert main(_served_argv(server, tmp_path / "run")) == 2
+    err = capsys.readouterr().err
+    line = _error_in(err)
+    work = tmp_path / "run.partial"
+    assert "the 1 finished cell(s) are kept in" in line and f"iclft run --resume {work}" in line
+    assert "asking again" in err and "(retry 1 of 1, model.max_retries)" in err
+    assert (work / "items" / "simple_reversal__pretrained.jsonl").is_file()
+    assert not (work / "items" / "simple_reversal__icl.jsonl").exists()
+    pretrained = (work / "items" / "simple_reversal__pretrained.jsonl").read_bytes()
+    assert main(_served_argv(server, tmp_path / "run")) == 2  # a fresh run on it is refused
+    assert "an interrupted run is there" in _error(capsys)
+    Fake.fault = None
+    assert main(["run", "--resume", str(work)]) == 0
+    done = tmp_path / "run"
+    assert (done / "items" / "simple_reversal__pretrained.jsonl").read_bytes() == pretrained
+    assert len((done / "items" / "simple_reversal__icl.jsonl").read_text().splitlines()) == 8
+    assert "simple_reversal__pretrained: read back from the interrupted run" in (done / "run.log").read_text()
+
+
+def _error_in(err: str) -> str:
+    assert "Traceback" not in err
+    errors = [line for line in err.splitlines() if line.startswith("iclft: error: ")]
+    assert len(errors) == 1, err
+    return errors[0]
+
+
+@pytest.mark.parametrize("failing", ["simple_reversal__pretrained", "simple_reversal__icl"])
+def test_an_os_error_in_a_fresh_run_leaves_a_resumable_partial_or_nothing(
+        failing, tiny_model_dir, tmp_path, capsys, monkeypatch):
+    """A disk that fills while a cell is written: one line; the partial folder stays where a cell
+    was finished (and --resume then finishes the run), and nothing is left where none was."""
+    import errno
+
+    from iclft.runner import cell as cell_mod
+
+    real = cell_mod.write_cell
+
+    def full_disk(work, cell, result):
+        if cell.name == failing:
+            raise OSError(errno.ENOSPC, "No space left on device", str(work / "items" / f"{cell.name}.jsonl"))
+        real(work, cell, result)
+
+    monkeypatch.setattr(cell_mod, "write_cell", full_disk)
+    argv = ["run", "--preset", "quick", f"model.name={tiny_model_dir}", *SMALL, "cache_dir=null",
+            "--out", str(tmp_path / "run")]
+    assert main(argv) == 2
+    line = _error(capsys)
+    assert "No space left on device" in line and f"{failing}.jsonl" in line
+    work = tmp_path / "run.partial"
+    if failing == "simple_reversal__pretrained":
+        assert not list(tmp_path.glob("run*"))
+        return
+    assert "--resume" in line and (work / "items" / "simple_reversal__pretrained.jsonl").is_file()
+    monkeypatch.setattr(cell_mod, "write_cell", real)
+    assert main(["run", "--resume", str(work)]) == 0
+    assert (tmp_path / "run" / "items" / "simple_reversal__icl.jsonl").is_file()
+
+
+def test_a_cache_path_too_long_is_a_warning_and_the_run_completes(tiny_model_dir, tmp_path, capsys):
+    argv = _run_argv(tiny_model_dir, tmp_path, tmp_path / "run")
+    argv[argv.index(f"cache_dir={tmp_path / 'cache'}")] = f"cache_dir={tmp_path / ('x' * 300)}"
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "File name too long" in err and "Traceback" not in err
+    assert len((tmp_path / "run" / "items" / "simple_reversal__icl.jsonl").read_text().splitlines()) == 12
+
+
+def test_a_full_cache_disk_leaves_no_temporary_files(tiny_model_dir, tmp_path, capsys, monkeypatch):
+    """Every write into the cache folder fails as on a full disk: the cells stay in the run, and the
+    cache folder holds no half-written temporary file."""
+    import errno
+
+    real = os.fdopen
+    cache = str(tmp_path / "cache")
+
+    class Full:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def fdopen(fd, *args, **kwargs):
+        f = real(fd, *args, **kwargs)
+        return Full(f) if os.readlink(f"/proc/self/fd/{fd}").startswith(cache) else f
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    assert main(_run_argv(tiny_model_dir, tmp_path, tmp_path / "run")) == 0
+    assert capsys.readouterr().err.count("No space left on device") == 2
+    assert (tmp_path / "cache").is_dir() and not list((tmp_path / "cache").iterdir())
+    assert len((tmp_path / "run" / "items" / "simple_reversal__icl.jsonl").read_text().splitlines()) == 12

@@ -56,7 +56,8 @@ def load_model(m) -> LanguageModel:
     if is_served(m.name):
         from iclft.models.openai_compat import OpenAIModel
 
-        return OpenAIModel.load(m.name, m.base_url, m.api_key_env, m.context_window, m.tokenizer)
+        return OpenAIModel.load(m.name, m.base_url, m.api_key_env, m.context_window, m.tokenizer, m.timeout,
+                                m.max_retries)
     if m.base_url:
         raise IclftError(f"model.base_url is for served models (model.name: openai:MODEL), not {m.name!r}")
     from iclft.models.hf import HFModel

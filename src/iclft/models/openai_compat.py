@@ -29,12 +29,14 @@ Generation is one completions request per prompt batch (`n` samples, `temperatur
 """
 from __future__ import annotations
 
+import hashlib
+import http.client
 import json
 import logging
 import os
 import random
 import time
-import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Sequence
@@ -45,17 +47,95 @@ from iclft.models.generation import Generations, Sample
 from iclft.models.hf import ContinuationScore, tokenizer_adds_bos
 
 log = logging.getLogger(__name__)
-RETRIES = 5
 PROBE = "The capital of France is"
+FINGERPRINT_PROMPT = "A fixed prompt whose log-probabilities change with the weights: the quick brown fox, 1 2 3."
+FINGERPRINT_DECIMALS = 2  # nats rounded so: a server's own noise rarely moves them, new weights do
 ALIGNMENT_TOLERANCE = 0.05  # nats: one server, one model, the same token; only rounding may differ
 
 
 @dataclass(frozen=True)
 class Server:
+    """Where the model is served and how long a request may take (seconds; model.timeout,
+    model.max_retries)."""
+
     base_url: str
     model: str
     api_key_env: str = "OPENAI_API_KEY"
-    timeout: float = 120.0
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    total_timeout: float = 600.0
+    max_retries: int = 3
+
+
+class Refused(IclftError):
+    """The server answered a request with an error that asking again would not change (HTTP 4xx)."""
+
+
+class _Again(Exception):
+    """A failure worth a retry: no connection, a timeout, HTTP 429 or 5xx, an answer cut short or not JSON."""
+
+
+def check_base_url(base_url: str) -> str:
+    """`base_url` without a trailing slash, if it is an http(s) URL with a host."""
+    try:
+        parts = urllib.parse.urlsplit(base_url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 1) > 0
+    except ValueError:  # a port that is not a number
+        ok = False
+    if not ok:
+        raise IclftError(f"model.base_url {base_url!r} is not an http(s) URL (for example http://127.0.0.1:8000/v1)")
+    return base_url.rstrip("/")
+
+
+def _exchange(server: Server, url: str, data: bytes | None, headers: dict, deadline: float) -> tuple[int, bytes]:
+    """(status, body) of one HTTP request: connecting within the connect timeout, each part of the
+    answer within the read timeout, the whole by `deadline` (time.monotonic())."""
+    parts = urllib.parse.urlsplit(url)
+    cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+
+    def past_deadline() -> IclftError:
+        return IclftError(f"{url}: no whole answer within {server.total_timeout:g} s (model.timeout.total), "
+                          f"retries included")
+
+    def left(limit: float) -> float:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise past_deadline()
+        return min(limit, remaining)
+
+    conn = cls(parts.hostname, parts.port, timeout=left(server.connect_timeout))
+    try:
+        try:
+            conn.connect()
+        except TimeoutError:
+            if deadline - time.monotonic() < 0.01:
+                raise past_deadline() from None
+            raise _Again(f"no connection within {server.connect_timeout:g} s (model.timeout.connect)") from None
+        except OSError as e:
+            raise _Again(f"the server cannot be reached ({e.strerror or e})") from None
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        sock = conn.sock  # kept: the connection lets go of it once a response that ends it arrives
+        try:
+            sock.settimeout(left(server.read_timeout))
+            conn.request("POST" if data is not None else "GET", target, body=data, headers=headers)
+            resp = conn.getresponse()
+            body = bytearray()
+            while True:
+                sock.settimeout(left(server.read_timeout))
+                chunk = resp.read1(1 << 16)
+                if not chunk:
+                    if resp.length:  # the connection ended before the length it announced
+                        raise http.client.IncompleteRead(bytes(body), resp.length)
+                    return resp.status, bytes(body)
+                body += chunk
+        except TimeoutError:
+            if deadline - time.monotonic() < 0.01:  # the wait was cut to the time left
+                raise past_deadline() from None
+            raise _Again(f"no answer within {server.read_timeout:g} s (model.timeout.read)") from None
+        except (http.client.HTTPException, OSError) as e:
+            raise _Again(f"the connection ended before the answer was whole ({type(e).__name__})") from None
+    finally:
+        conn.close()
 
 
 class OpenAIModel:
@@ -68,17 +148,20 @@ class OpenAIModel:
         self.tokenizer = tokenizer  # local HF tokenizer, for the chat template only (optional)
         self._lists: bool | None = None  # whether the server takes several prompts per request
         self._aligned = False  # whether the server's prompt log-probabilities passed check_alignment
+        self._fingerprint: str | None | bool = False  # False: not asked yet
         self._info = self._model_info()
         self._version = self._server_version()
         self._window = context_window or self._reported_window()
 
     @classmethod
     def load(cls, name: str, base_url: str, api_key_env: str = "OPENAI_API_KEY", context_window: int = 0,
-             tokenizer: str = "") -> "OpenAIModel":
+             tokenizer: str = "", timeout=None, max_retries: int = 3) -> "OpenAIModel":
+        """`timeout`: model.timeout (connect, read, total seconds); None: the defaults."""
         if not name.startswith(SERVED) or not name[len(SERVED):]:
             raise IclftError(f"model.name {name!r}: a served model is named openai:MODEL")
         if not base_url:
             raise IclftError(f"model.name {name!r} needs model.base_url (for example http://127.0.0.1:8000/v1)")
+        base_url = check_base_url(base_url)
         tok = None
         if tokenizer:
             from transformers import AutoTokenizer
@@ -88,38 +171,61 @@ class OpenAIModel:
             src = resolve(tokenizer)
             kwargs = {"gguf_file": src.gguf_file} if src.gguf_file else {}
             tok = AutoTokenizer.from_pretrained(src.path, **kwargs)
-        return cls(Server(base_url.rstrip("/"), name[len(SERVED):], api_key_env), context_window, tok)
+        times = {} if timeout is None else {"connect_timeout": timeout.connect, "read_timeout": timeout.read,
+                                           "total_timeout": timeout.total}
+        return cls(Server(base_url, name[len(SERVED):], api_key_env, max_retries=max_retries, **times),
+                   context_window, tok)
 
     # ---------------------------------------------------------------- HTTP
-    def _request(self, path: str, payload: dict | None = None, retries: int = RETRIES) -> dict:
-        """POST (or GET without a payload) with retries and exponential backoff on connection errors,
-        429 and 5xx; any other HTTP error is one IclftError with the server's message."""
+    def _refused(self, url: str, status: int, body: str) -> IclftError:
+        if status in (401, 403):
+            var = self.server.api_key_env
+            why = (f"it refused the key in {var} (model.api_key_env)" if os.environ.get(var) else
+                   f"it wants a key: set the environment variable {var} (model.api_key_env), which is unset")
+            return Refused(f"{url}: HTTP {status} from the server: {why} ({body[:200]})")
+        return Refused(f"{url}: HTTP {status} from the server: {body[:300]}")
+
+    def _request(self, path: str, payload: dict | None = None, retries: int | None = None) -> dict:
+        """POST (or GET without a payload) with up to `retries` retries (default model.max_retries)
+        and exponential backoff after no connection, a timeout, HTTP 429 or 5xx, an answer cut short
+        or not JSON, each announced on stderr; HTTP 4xx is a Refused at once. All of it within
+        model.timeout.total."""
+        retries = self.server.max_retries if retries is None else retries
         url = f"{self.server.base_url}{path}"
         headers = {"Content-Type": "application/json"}
         key = os.environ.get(self.server.api_key_env)
         if key:
             headers["Authorization"] = f"Bearer {key}"
         data = json.dumps(payload).encode() if payload is not None else None
+        deadline = time.monotonic() + self.server.total_timeout
         for attempt in range(retries + 1):
             try:
-                req = urllib.request.Request(url, data=data, headers=headers)
-                with urllib.request.urlopen(req, timeout=self.server.timeout) as resp:
-                    return json.loads(resp.read().decode("utf-8"))
-            except urllib.error.HTTPError as e:
-                body = e.read().decode("utf-8", "replace")[:300]
-                if e.code != 429 and e.code < 500 or attempt == retries:
-                    raise IclftError(f"{url}: HTTP {e.code} from the server: {body}") from None
-                reason = f"HTTP {e.code}"
-            except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
-                if attempt == retries:
-                    raise IclftError(f"{url}: the server cannot be reached ({getattr(e, 'reason', e)})") from None
-                reason = str(getattr(e, "reason", e))
-            except ValueError as e:
-                raise IclftError(f"{url}: the server's answer is not JSON ({e})") from None
+                status, body = _exchange(self.server, url, data, headers, deadline)
+                text = body.decode("utf-8", "replace")
+                if status == 429 or status >= 500:
+                    raise _Again(f"HTTP {status} from the server ({text[:200]})")
+                if status >= 400:
+                    raise self._refused(url, status, text)
+                try:
+                    answer = json.loads(text)
+                except ValueError:
+                    raise _Again(f"the server's answer is not JSON ({text[:80]!r})") from None
+                if not isinstance(answer, dict):
+                    raise _Again(f"the server's answer is not a JSON object ({text[:80]!r})")
+                return answer
+            except _Again as e:
+                reason = str(e)
+            if attempt == retries:
+                break
             wait = min(30.0, 0.5 * 2 ** attempt) * (1 + random.random() / 4)
-            log.warning("%s: %s, retrying in %.1f s", url, reason, wait)
+            if time.monotonic() + wait >= deadline:
+                raise IclftError(f"{url}: {reason}; no time left for a retry within {self.server.total_timeout:g} s "
+                                 f"(model.timeout.total)")
+            log.warning("%s: %s; asking again in %.1f s (retry %d of %d, model.max_retries)", url, reason, wait,
+                        attempt + 1, retries)
             time.sleep(wait)
-        raise AssertionError("unreachable")
+        tries = f"after {retries + 1} tries (model.max_retries: {retries})" if retries else "(no retry)"
+        raise IclftError(f"{url}: {reason} {tries}")
 
     def _model_info(self) -> dict:
         models = self._request("/models").get("data", [])
@@ -183,10 +289,37 @@ class OpenAIModel:
 
     def identity(self) -> dict:
         """What a cache key needs: the server, the model id, what the server says of it and of its
-        own version."""
+        own version, and the fingerprint of the weights it serves (None where it gives none)."""
         return {"backend": "openai", "base_url": self.server.base_url, "model": self.server.model,
                 "server_model": {k: self._info.get(k) for k in sorted(self._info) if k != "permission"},
-                "server_version": self._version}
+                "server_version": self._version, "fingerprint": self.fingerprint()}
+
+    def fingerprint(self) -> str | None:
+        """A digest of the server's log-probabilities of FINGERPRINT_PROMPT, rounded to
+        FINGERPRINT_DECIMALS nats, asked once (one request): other weights behind the same model id
+        and URL give another, though the server reports nothing else that changes with them. None
+        where the server gives no log-probabilities or refuses the request."""
+        if self._fingerprint is False:
+            self._fingerprint = self._ask_fingerprint()
+        return self._fingerprint
+
+    def _ask_fingerprint(self) -> str | None:
+        fields = {"echo": True, "logprobs": 1, "max_tokens": 1, "temperature": 0.0}
+        try:
+            answer = self._request("/completions", {"model": self.server.model, "prompt": [FINGERPRINT_PROMPT],
+                                                    **fields})
+        except Refused as e:
+            log.info("no fingerprint of the served weights: %s", e)
+            return None
+        choices = answer.get("choices")
+        first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
+        lp = first.get("logprobs") if isinstance(first.get("logprobs"), dict) else {}
+        values = [round(v, FINGERPRINT_DECIMALS) + 0.0 for v in lp.get("token_logprobs") or []
+                  if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if not values:
+            return None
+        probe = json.dumps({"tokens": lp.get("tokens"), "logprobs": values}, sort_keys=True)
+        return hashlib.sha256(probe.encode()).hexdigest()[:16]
 
     def facts(self) -> dict:
         return {"label": f"{self.server.model} (served at {self.server.base_url})", "dtype": "as served",
@@ -206,7 +339,7 @@ class OpenAIModel:
         """(choices in prompt order, usage) for `prompts`, `per_prompt` choices each: one request for
         all of them where the server takes a list of prompts, else one request per prompt (llama.cpp's
         Python server takes one; found out at the first request of several, then remembered)."""
-        def post(batch: list[str], retries: int = RETRIES) -> tuple[list[dict], dict]:  # noqa: E306
+        def post(batch: list[str], retries: int | None = None) -> tuple[list[dict], dict]:  # noqa: E306
             out = self._request("/completions", {"model": self.server.model, "prompt": batch, **fields}, retries)
             choices = sorted(out.get("choices", []), key=lambda c: c.get("index", 0))
             if len(choices) != len(batch) * per_prompt:
@@ -216,7 +349,7 @@ class OpenAIModel:
 
         if len(prompts) > 1 and self._lists is not False:
             try:
-                found = post(prompts, retries=RETRIES if self._lists else 0)
+                found = post(prompts, retries=None if self._lists else 0)
                 self._lists = True
                 return found
             except IclftError as e:

@@ -8,6 +8,9 @@ A cell's key is the sha256 of a JSON document (`key_parts`) that names, and only
     {"iclft": "0.1.0", "torch": ..., "transformers": ...,      # the code that computed it
      "model": {"name", "path", "gguf_file", "files": [[name, size, mtime_ns], ...], "device", "dtype",
                "trust_remote_code"},                               # the weights, as found on disk
+                                                                   # (served: URL, model id, what the
+                                                                   # server reports, and a fingerprint
+                                                                   # of its weights, see cell_cache)
      "dataset": {"name", "sha256", "limit"},                       # the generated content, not its recipe
      "condition": "icl",
      "config": {"seed", "icl", "finetune", "augment", "scoring"}}  # every section a condition may read
@@ -106,6 +109,23 @@ class CellCache:
     def put(self, key: str, parts: dict, result: CellResult) -> None:
         write_entry(self.path(key), {"entry_version": ENTRY_VERSION, "key": key, "key_parts": parts,
                                      **dataclasses.asdict(result)})
+
+
+def cell_cache(cfg: StudyConfig, cells: list["Cell"]) -> CellCache | None:
+    """The cell cache these cells may use: cfg.cache_dir's, except where a served model gives no
+    fingerprint of its weights (its cells could come back with the scores of weights it no longer
+    serves), unless model.cache_without_fingerprint says to cache them anyway."""
+    if not cfg.cache_dir:
+        return None
+    blind = next((c.parts["model"] for c in cells if c.parts["model"].get("backend") == "openai"
+                  and not c.parts["model"].get("fingerprint")), None)
+    if blind is not None and not cfg.model.cache_without_fingerprint:
+        log.warning("%s gives no log-probabilities to fingerprint the weights of %r by, so a change of weights "
+                    "behind the same model id would go unnoticed: its cells are computed afresh, not taken from "
+                    "or put in the cell cache (model.cache_without_fingerprint=true caches them anyway)",
+                    blind.get("base_url"), blind.get("model"))
+        return None
+    return CellCache(cfg.cache_dir)
 
 
 # ---------------------------------------------------------------- one cell

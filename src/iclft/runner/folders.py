@@ -188,12 +188,36 @@ def _add_log_file(path: Path) -> logging.Handler:
     return handler
 
 
-def complete_folder(work: Path, fill: Callable[[Path], None], fresh: bool) -> Path:
+class KeptWork(IclftError):
+    """A run that failed after finishing some cells: its partial folder is kept for --resume."""
+
+    def __init__(self, cause: str, work: Path, n_cells: int):
+        self.cause = cause
+        super().__init__(f"{cause}; the {n_cells} finished cell(s) are kept in {work}: once the cause is fixed, "
+                         f"`iclft run --resume {work}` continues")
+
+
+def _finished_cells(work: Path) -> int:
+    """Cells whose items file is written (a grid's points included): the work a failure must keep."""
+    return sum(1 for _ in work.rglob("items/*.jsonl"))
+
+
+def _as_error(e: BaseException) -> str:
+    """The one-line cause of an IclftError or OSError."""
+    if isinstance(e, KeptWork):
+        return e.cause
+    if isinstance(e, OSError):
+        return f"{e.filename}: {e.strerror or e}" if e.filename else str(e.strerror or e)
+    return str(e)
+
+
+def complete_folder(work: Path, fill: Callable[[Path], None], fresh: bool, keep_cells: bool = False) -> Path:
     """Run `fill(work)` with a log file in `work`, then rename `work` to its final name.
 
-    fresh: `work` was just started; bad input found on the way (IclftError) removes it. Otherwise it
-    is an interrupted folder being finished: the writes its interruption cut short are removed
-    first, and it is kept whatever happens.
+    fresh: `work` was just started; a failure (IclftError, OSError) on the way removes it, unless
+    `keep_cells` and some cell was finished: then it stays for `iclft run --resume`, and the error
+    says so. Otherwise it is an interrupted folder being finished: the writes its interruption cut
+    short are removed first, and it is kept whatever happens.
     """
     final = work.with_name(work.name[:-len(PARTIAL)])
     lock(work)
@@ -207,10 +231,20 @@ def complete_folder(work: Path, fill: Callable[[Path], None], fresh: bool) -> Pa
                 tmp.unlink()
             log.info("resuming %s", work)
         fill(work)
-    except IclftError:
-        if fresh:
+    except (IclftError, OSError) as e:
+        cause, done = _as_error(e), _finished_cells(work)
+        log.info("stopped: %s", cause)  # into run.log; the console gets the error line
+        if fresh and not (keep_cells and done):
+            logging.getLogger().removeHandler(handler)
+            handler.close()
             shutil.rmtree(work, ignore_errors=True)
             unlock(work)
+            if isinstance(e, IclftError) and not isinstance(e, KeptWork):
+                raise
+            raise IclftError(cause) from None
+        unlock(work)  # this writer is done with it; the next --resume takes it over
+        if (keep_cells or not fresh) and done:
+            raise KeptWork(cause, work, done) from None
         raise
     finally:
         logging.getLogger().removeHandler(handler)

@@ -34,7 +34,7 @@ from iclft import __version__
 from iclft.config import StudyConfig, dump, finetuned_model, finetunes, load_config
 from iclft.data import save_dataset
 from iclft.data.schema import atomic_write_text
-from iclft.runner.cell import CellCache, Finished, LazyModel, run_or_load_cell
+from iclft.runner.cell import Finished, LazyModel, cell_cache, run_or_load_cell
 from iclft.runner.folders import complete_folder, new_folder_name, partial_of, start_folder, timestamped
 from iclft.runner.grid import GRID_INDEX, Point, grid_index, grid_points
 from iclft.runner.plan import Plan, plan_points
@@ -131,7 +131,7 @@ def _finish(plan: Plan, work: Path, lazy: LazyModel) -> None:
     for ds in plan.datasets:
         save_dataset(ds, work / "data" / ds.name)  # the whole dataset, as generated
         log.info("dataset %s: %s", ds.name, ds.sizes())
-    cache = CellCache(plan.cfg.cache_dir) if plan.cfg.cache_dir else None
+    cache = cell_cache(plan.cfg, plan.cells)
     done = [run_or_load_cell(cell, work, plan.cfg, cache, lazy) for cell in plan.cells]
     facts = lazy.model.facts() if lazy.model is not None else None
     write_summary(plan, work, done, model_facts(plan.cfg, done, facts), started, time.perf_counter() - t0)
@@ -168,7 +168,7 @@ def _run_point(plan: Plan, final: Path, models: Models, resume: bool) -> Path:
     fresh = not (resume and (work / "config.yaml").is_file())
     if fresh:
         work = start_folder(final, dump(plan.cfg))
-    return complete_folder(work, lambda w: _finish(plan, w, models.for_point(plan.cfg)), fresh)
+    return complete_folder(work, lambda w: _finish(plan, w, models.for_point(plan.cfg)), fresh, keep_cells=True)
 
 
 def _run_grid(points: list[Point], plans: list[Plan], work: Path, models: Models, resume: bool) -> None:
@@ -196,7 +196,8 @@ def run_study(cfg: StudyConfig, out: str | None = None, model=None) -> Path:
         return _run_point(plans[0], final, Models(model), resume=False)
     work = start_folder(final, dump(cfg))
     atomic_write_text(work / GRID_INDEX, grid_index(cfg))
-    return complete_folder(work, lambda w: _run_grid(points, plans, w, Models(model), False), fresh=True)
+    return complete_folder(work, lambda w: _run_grid(points, plans, w, Models(model), False), fresh=True,
+                           keep_cells=True)
 
 
 def resume_run(work: Path, final: Path, model=None) -> Path:
@@ -207,4 +208,5 @@ def resume_run(work: Path, final: Path, model=None) -> Path:
     plans = plan_points(points, model)
     if len(points) == 1:
         return _run_point(plans[0], final, Models(model), resume=True)
-    return complete_folder(work, lambda w: _run_grid(points, plans, w, Models(model), True), fresh=False)
+    return complete_folder(work, lambda w: _run_grid(points, plans, w, Models(model), True), fresh=False,
+                           keep_cells=True)

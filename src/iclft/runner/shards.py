@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from iclft import IclftError
-from iclft.runner.cell import Cell, CellCache, DamagedCell, Finished, read_cell, run_or_load_cell, write_cell
+from iclft.runner.cell import Cell, DamagedCell, Finished, cell_cache, read_cell, run_or_load_cell, write_cell
 from iclft.config import StudyConfig, dump, load_config
 from iclft.data import save_dataset
 from iclft.data.schema import atomic_write_text
@@ -54,11 +54,10 @@ def _plan(cfg: StudyConfig, shard: Shard, model) -> list[tuple[Point, Plan]]:
 def _compute(cfg: StudyConfig, shard: Shard, planned: list[tuple[Point, Plan]], work: Path, model) -> None:
     """Run or load this shard's cells, point by point; then record what each point took."""
     mine = set(shard_cells(cfg, shard))
-    cache = CellCache(cfg.cache_dir) if cfg.cache_dir else None
     models, points = Models(model), {}
     for point, plan in planned:
         started, t0 = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
-        lazy = models.for_point(plan.cfg)
+        lazy, cache = models.for_point(plan.cfg), cell_cache(plan.cfg, plan.cells)
         for cell in plan.cells:
             if GridCell(point.folder, cell.name) in mine:
                 run_or_load_cell(cell, work / point.folder, plan.cfg, cache, lazy)
@@ -73,7 +72,7 @@ def run_shard(cfg: StudyConfig, shard: Shard, out: str | None = None, model=None
     planned = _plan(cfg, shard, model)
     work = start_folder(final, dump(cfg))
     atomic_write_text(work / SHARD_FILE, _shard_json(shard, shard_cells(cfg, shard), {}))
-    return complete_folder(work, lambda w: _compute(cfg, shard, planned, w, model), fresh=True)
+    return complete_folder(work, lambda w: _compute(cfg, shard, planned, w, model), fresh=True, keep_cells=True)
 
 
 def resume_shard(work: Path, model=None) -> Path:
@@ -86,7 +85,7 @@ def resume_shard(work: Path, model=None) -> Path:
                          f"told; remove {work} and run the shard again (iclft run CONFIG --shard I/N)") from None
     cfg = load_config(str(work / "config.yaml"))
     planned = _plan(cfg, shard, model)
-    return complete_folder(work, lambda w: _compute(cfg, shard, planned, w, model), fresh=False)
+    return complete_folder(work, lambda w: _compute(cfg, shard, planned, w, model), fresh=False, keep_cells=True)
 
 
 # ---------------------------------------------------------------- merging
