@@ -34,7 +34,7 @@ def test_corpus_is_byte_identical_for_a_seed_and_differs_across_seeds():
     other = Stream(load_world_config(preset="tiny", overrides=["seed=1"]))
     assert corpus_fingerprint(other, 30) != corpus_fingerprint(a, 30)
     kinds = {a.episode(i).kind for i in range(60)}
-    assert kinds == set(corpus.KINDS)
+    assert kinds == set(cfg.corpus.mix)
 
 
 def test_episode_answers_follow_from_its_documents():
