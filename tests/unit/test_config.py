@@ -39,6 +39,12 @@ def test_datasets_may_be_given_by_name(tmp_path):
     (["finetune.weight_decay=.inf"], "finetune.weight_decay must be a finite number"),
     (["augment.temperature=.nan"], "augment.temperature must be 0"),
     (["epochs"], "must look like key=value"),
+    (["icl.reserve_tokens=-5"], "icl.reserve_tokens must be 0 or more, got -5"),
+    (["model.api_key_env=''"], "model.api_key_env must name an environment variable"),
+    (["model.timeout.read=0"], "model.timeout.read must be a positive number of seconds, got 0"),
+    (["model.timeout.total=.inf"], "model.timeout.total must be a positive number of seconds, got inf"),
+    (["model.timeout=30"], "config section model.timeout must be a mapping"),
+    (["model.max_retries=-1"], "model.max_retries must be 0 .no retry. or more, got -1"),
 ])
 def test_bad_configs_are_one_line_errors(overrides, message):
     with pytest.raises(IclftError, match=message):
