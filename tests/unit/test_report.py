@@ -118,3 +118,70 @@ def test_missing_or_unfinished_run_is_a_one_line_error(make, message, runs, tmp_
         write_report([make(tmp_path, runs[0])], tmp_path / "out")
     assert "\n" not in str(err.value)
     assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------- nothing a user owns is replaced
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.startswith("iclft: error: ")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_a_report_is_never_written_over_a_users_files(runs, tmp_path, capsys):
+    """A folder holding the user's own index.html and report.md, or a dataset folder, is refused in
+    one line and left as it was; a new folder works, and so does writing the same report again."""
+    from iclft.cli import main
+    from iclft.data import generate, save_dataset
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "index.html").write_text("my page")
+    (mine / "report.md").write_text("my notes")
+    dataset = save_dataset(generate("syllogism", n_items=3), tmp_path / "dataset")
+    for folder in (mine, dataset):
+        before = {p.name: p.read_bytes() for p in folder.iterdir()}
+        assert main(["report", str(runs[0]), "--out", str(folder)]) == 2
+        line = _one_error_line(capsys)
+        assert f"{folder}: holds files a report did not write" in line and "choose another --out" in line
+        assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    out = tmp_path / "new"
+    for _ in range(2):  # its own folder again: written over
+        assert main(["report", str(runs[0]), "--out", str(out)]) == 0
+    assert (out / "index.html").is_file() and (out / ".iclft-report").is_file()
+
+
+def _damaged_copy(run, tmp_path, edit):
+    copy = shutil.copytree(run, tmp_path / "run")
+    summary = json.loads((copy / "summary.json").read_text())
+    edit(copy, summary)
+    (copy / "summary.json").write_text(json.dumps(summary))
+    return copy
+
+
+def _truncate_items(copy, summary):
+    items = copy / "items" / "simple_reversal__icl.jsonl"
+    items.write_bytes(items.read_bytes()[:-40])
+
+
+@pytest.mark.parametrize("edit, message", [
+    (_truncate_items, r"simple_reversal__icl.jsonl:\d+: damaged, not a whole items file"),
+    (lambda c, s: s.update(results={"a": 1}), r"summary.json: 'results' is not a list"),
+    (lambda c, s: s.update(conditions="icl"), r"summary.json: 'conditions' is not a list of names"),
+    (lambda c, s: s.update(model=["x"]), r"summary.json: 'model' is not an object with a name"),
+    (lambda c, s: s.update(notes="a note"), r"summary.json: 'notes' is not a list"),
+    (lambda c, s: s.update(schema_version="1"), r"summary.json: 'schema_version' is not a number"),
+    (lambda c, s: s["results"][0].update(n="6"), r"summary.json: results\[0\].n is not of the type"),
+    (lambda c, s: s["results"][1]["scores"].update(sum=0.5), r"summary.json: results\[1\].scores.sum is not"),
+    (lambda c, s: s["results"][2].pop("split"), r"summary.json: results\[2\] has no 'split' field"),
+    (lambda c, s: s["results"][0].pop("chance"), r"summary.json: results\[0\] has no 'chance' field"),
+    (lambda c, s: s["results"][0]["scores"]["mean"].pop("ci_low"), r"results\[0\].scores.mean is not an object"),
+])
+def test_a_damaged_run_folder_is_one_line_never_a_traceback(edit, message, runs, tmp_path, capsys):
+    from iclft.cli import main
+
+    copy = _damaged_copy(runs[0], tmp_path, edit)
+    assert main(["report", str(copy)]) == 2
+    assert re.search(message, _one_error_line(capsys))
+    assert not (copy / "report" / "index.html").exists()

@@ -5,7 +5,9 @@
     iclft report GRID_DIR                 the grid's points side by side, in GRID_DIR/report
 
 Only finished run folders are read (see iclft.runner.run); the run folder itself is never changed
-except for the report/ folder written into it by default.
+except for the report/ folder written into it by default. A report is written only into a new or
+empty folder, or one a report was written into before (it holds REPORT_MARKER): nothing a user
+keeps in a folder is replaced.
 """
 from __future__ import annotations
 
@@ -20,6 +22,23 @@ from iclft.report.runs import Run, load_runs
 __all__ = ["write_report", "report_command"]
 
 DEFAULT_COMPARE_OUT = Path("report-compare")
+REPORT_MARKER = ".iclft-report"
+
+
+def _claim(out: Path) -> None:
+    """Make `out` a report folder, or refuse in one line: it must be new, empty, or marked as one."""
+    if out.exists() and not out.is_dir():
+        raise IclftError(f"{out}: exists and is not a folder; choose another --out")
+    if out.is_dir() and not (out / REPORT_MARKER).is_file():
+        held = sorted(p.name for p in out.iterdir())
+        if held:
+            shown = ", ".join(held[:4]) + (", ..." if len(held) > 4 else "")
+            raise IclftError(f"{out}: holds files a report did not write ({shown}); iclft writes a report into a "
+                             f"new or empty folder, or one holding its {REPORT_MARKER} file; choose another --out")
+    try:
+        atomic_write_text(out / REPORT_MARKER, "A report by iclft: `iclft report` may write into this folder again.\n")
+    except OSError as e:
+        raise IclftError(f"{out}: cannot write the report there ({e.strerror})") from None
 
 
 def _file_stem(dataset: str) -> str:
@@ -66,13 +85,20 @@ def build_report(run_dirs: list[str | Path], out: str | Path | None = None,
     if out is None:  # one folder (a run, or a grid of runs) keeps its report inside
         out = Path(run_dirs[0]) / "report" if len(run_dirs) == 1 else DEFAULT_COMPARE_OUT
     out = Path(out)
-    drawn = _draw(runs, scoring, out / "figures")
-    pngs = {d: paths[0] for d, paths in drawn.items()}
-    links = {d: f"figures/{png.name}" for d, png in pngs.items()}
-    if len(runs) == 1:
-        page, summary = html.run_page(runs[0], scoring, pngs), markdown.run_markdown(runs[0], scoring, links)
-    else:
-        page, summary = html.comparison_page(runs, scoring, pngs), markdown.comparison_markdown(runs, scoring, links)
+    _claim(out)
+    try:
+        drawn = _draw(runs, scoring, out / "figures")
+        pngs = {d: paths[0] for d, paths in drawn.items()}
+        links = {d: f"figures/{png.name}" for d, png in pngs.items()}
+        if len(runs) == 1:
+            page, summary = html.run_page(runs[0], scoring, pngs), markdown.run_markdown(runs[0], scoring, links)
+        else:
+            page, summary = html.comparison_page(runs, scoring, pngs), markdown.comparison_markdown(runs, scoring, links)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        # load_run checks what every report reads; this names a run whose files hold something else
+        where = ", ".join(str(r.path) for r in runs)
+        raise IclftError(f"{where}: summary.json or an items file holds something a report cannot read "
+                         f"({type(e).__name__}: {e})") from None
     atomic_write_text(out / "index.html", page)
     atomic_write_text(out / "report.md", summary)
     return [out / "index.html", out / "report.md"] + [p for paths in drawn.values() for p in paths]

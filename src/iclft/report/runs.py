@@ -14,6 +14,11 @@ from iclft import IclftError
 from iclft.runner.grid import point_folders
 from iclft.results import SCHEMA_VERSION, Summary
 
+NUMBER = (int, float)
+ROW_FIELDS = {"dataset": str, "condition": str, "split": str, "n": int, "chance": NUMBER, "scores": dict}
+ACCURACY_FIELDS = ("accuracy", "ci_low", "ci_high")
+OPTIONAL_FIELDS = {"shortcuts": list, "curves": dict, "costs": dict, "notes": list, "versions": dict,
+                   "datasets": dict, "primary_scoring": str, "name": str, "started": str}
 
 
 @dataclass
@@ -51,10 +56,69 @@ class Run:
     def items(self, dataset: str, condition: str) -> list[dict]:
         key = (dataset, condition)
         if key not in self._items:
-            path = self.path / "items" / f"{dataset}__{condition}.jsonl"
-            text = path.read_text(encoding="utf-8")
-            self._items[key] = [json.loads(line) for line in text.splitlines() if line.strip()]
+            self._items[key] = _read_items(self.path / "items" / f"{dataset}__{condition}.jsonl")
         return self._items[key]
+
+
+def _read_items(path: Path) -> list[dict]:
+    """A finished cell's records; a file cut short, edited or not UTF-8 is one line naming it."""
+    records = []
+    try:
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                records.append(json.loads(line))
+                if not isinstance(records[-1], dict) or not isinstance(records[-1].get("correct"), dict):
+                    raise ValueError("not an item record")
+    except (OSError, ValueError) as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        where = f"{path}:{len(records) + 1}" if isinstance(e, ValueError) else str(path)
+        raise IclftError(f"{where}: damaged, not a whole items file ({type(e).__name__}: {e}); the finished run "
+                         f"it belongs to cannot be reported") from None
+    return records
+
+
+def _wrong(path: Path, field: str, want: str) -> IclftError:
+    return IclftError(f"{path}: {field} is not {want} (a damaged or edited summary)")
+
+
+def _check_summary(summary, path: Path) -> None:
+    """The fields a report reads, of the types it reads them as; else one line naming the field."""
+    if not isinstance(summary, dict):
+        raise _wrong(path, "the summary", "a JSON object")
+    for key in ("results", "conditions", "model"):
+        if key not in summary:
+            raise IclftError(f"{path}: no {key!r} entry, not a run summary")
+    if not isinstance(summary["results"], list):
+        raise _wrong(path, "'results'", "a list")
+    if not isinstance(summary["conditions"], list) or not all(isinstance(c, str) for c in summary["conditions"]):
+        raise _wrong(path, "'conditions'", "a list of names")
+    if not isinstance(summary["model"], dict) or not isinstance(summary["model"].get("name"), str):
+        raise _wrong(path, "'model'", "an object with a name")
+    for key, kind in OPTIONAL_FIELDS.items():
+        if key in summary and not isinstance(summary[key], kind):
+            raise _wrong(path, repr(key), f"a {kind.__name__}")
+    for i, row in enumerate(summary["results"]):
+        _check_row(row, f"results[{i}]", path)
+
+
+def _check_row(row, where: str, path: Path) -> None:
+    if not isinstance(row, dict):
+        raise _wrong(path, where, "an object")
+    for field, kind in ROW_FIELDS.items():
+        if field not in row:
+            raise IclftError(f"{path}: {where} has no {field!r} field (a damaged or edited summary)")
+        if not isinstance(row[field], kind) or isinstance(row[field], bool):
+            raise _wrong(path, f"{where}.{field}", f"of the type a result row holds ({row[field]!r})")
+    accuracies = {"": ACCURACY_FIELDS}
+    if row.get("several_valid"):
+        if not isinstance(row.get("strict_chance"), NUMBER):
+            raise _wrong(path, f"{where}.strict_chance", "a number")
+        accuracies["strict"] = ACCURACY_FIELDS
+    for scoring, scores in row["scores"].items():
+        for sub, fields in accuracies.items():
+            value = scores.get(sub) if sub and isinstance(scores, dict) else scores
+            if not isinstance(value, dict) or not all(isinstance(value.get(f), NUMBER) for f in fields):
+                raise _wrong(path, f"{where}.scores.{scoring}{'.' + sub if sub else ''}",
+                             "an object of accuracy, ci_low and ci_high numbers")
 
 
 def load_run(path: str | Path) -> Run:
@@ -71,15 +135,17 @@ def load_run(path: str | Path) -> Run:
         raise IclftError(f"{path}: no summary.json, not a finished run folder{hint}")
     try:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
+    except ValueError as e:  # not JSON, not UTF-8
         raise IclftError(f"{summary_path}: not valid JSON ({e})") from None
+    if not isinstance(summary, dict):
+        raise _wrong(summary_path, "the summary", "a JSON object")
     version = summary.get("schema_version", 0)
+    if not isinstance(version, int):
+        raise _wrong(summary_path, "'schema_version'", "a number")
     if version > SCHEMA_VERSION:
         raise IclftError(f"{summary_path}: schema version {version} is newer than this iclft reads "
                          f"({SCHEMA_VERSION}); upgrade iclft")
-    for key in ("results", "conditions", "model"):
-        if key not in summary:
-            raise IclftError(f"{summary_path}: no {key!r} entry, not a run summary")
+    _check_summary(summary, summary_path)
     for r in summary["results"]:
         items = path / "items" / f"{r['dataset']}__{r['condition']}.jsonl"
         if not items.is_file():
