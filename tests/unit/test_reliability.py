@@ -458,3 +458,34 @@ def test_a_full_cache_disk_leaves_no_temporary_files(tiny_model_dir, tmp_path, c
     assert capsys.readouterr().err.count("No space left on device") == 2
     assert (tmp_path / "cache").is_dir() and not list((tmp_path / "cache").iterdir())
     assert len((tmp_path / "run" / "items" / "simple_reversal__icl.jsonl").read_text().splitlines()) == 12
+
+
+# ---------------------------------------------------------------- nothing a user owns is replaced
+@pytest.mark.parametrize("command", [["data", "generate", "syllogism", "n_items=3"],
+                                     ["data", "export", "DATASET", "--format", "lm-eval"]])
+def test_data_commands_never_write_over_a_users_folder(command, tmp_path, capsys):
+    """generate and export write only into a new or empty folder (generate: or one that holds the very
+    same data); a folder of the user's, or another dataset, is refused in one line and left as it was."""
+    from iclft.data import save_dataset
+
+    dataset = save_dataset(generate("syllogism", n_items=4, seed=1), tmp_path / "dataset")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "train.jsonl").write_text("my own file")
+    argv = [str(dataset) if word == "DATASET" else word for word in command]
+    for folder in (mine, dataset):
+        before = {p.name: p.read_bytes() for p in folder.iterdir()}
+        assert main([*argv, "--out", str(folder)]) == 2
+        assert str(folder) in _error(capsys)
+        assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert main([*argv, "--out", str(tmp_path / "new")]) == 0
+
+
+@pytest.mark.xfail(strict=True, reason="the fix belongs in iclft.data.schema.load_dataset (meta.get on a list)")
+def test_validating_a_dataset_whose_meta_is_a_list_is_one_line(tmp_path, capsys):
+    from iclft.data import save_dataset
+
+    folder = save_dataset(generate("syllogism", n_items=3), tmp_path / "ds")
+    (folder / "meta.json").write_text("[1, 2]")
+    assert main(["data", "validate", str(folder)]) == 2
+    assert "meta.json" in _error(capsys)

@@ -146,6 +146,8 @@ def test_a_report_is_never_written_over_a_users_files(runs, tmp_path, capsys):
         line = _one_error_line(capsys)
         assert f"{folder}: holds files a report did not write" in line and "choose another --out" in line
         assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert main(["report", str(runs[0]), "--out", str(dataset / "report")]) == 2
+    assert f"inside the dataset folder {dataset}" in _one_error_line(capsys) and not (dataset / "report").exists()
     out = tmp_path / "new"
     for _ in range(2):  # its own folder again: written over
         assert main(["report", str(runs[0]), "--out", str(out)]) == 0

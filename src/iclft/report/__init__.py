@@ -23,12 +23,16 @@ __all__ = ["write_report", "report_command"]
 
 DEFAULT_COMPARE_OUT = Path("report-compare")
 REPORT_MARKER = ".iclft-report"
+DATASET_FILES = ("train.jsonl", "test.jsonl", "meta.json")  # a folder holding them is a dataset's
 
 
 def _claim(out: Path) -> None:
     """Make `out` a report folder, or refuse in one line: it must be new, empty, or marked as one."""
     if out.exists() and not out.is_dir():
         raise IclftError(f"{out}: exists and is not a folder; choose another --out")
+    inside = next((p for p in out.absolute().parents if all((p / f).is_file() for f in DATASET_FILES)), None)
+    if inside is not None:
+        raise IclftError(f"{out}: inside the dataset folder {inside}; choose another --out")
     if out.is_dir() and not (out / REPORT_MARKER).is_file():
         held = sorted(p.name for p in out.iterdir())
         if held:
@@ -93,7 +97,8 @@ def build_report(run_dirs: list[str | Path], out: str | Path | None = None,
         if len(runs) == 1:
             page, summary = html.run_page(runs[0], scoring, pngs), markdown.run_markdown(runs[0], scoring, links)
         else:
-            page, summary = html.comparison_page(runs, scoring, pngs), markdown.comparison_markdown(runs, scoring, links)
+            page = html.comparison_page(runs, scoring, pngs)
+            summary = markdown.comparison_markdown(runs, scoring, links)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
         # load_run checks what every report reads; this names a run whose files hold something else
         where = ", ".join(str(r.path) for r in runs)
