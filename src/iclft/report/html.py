@@ -11,6 +11,7 @@ from pathlib import Path
 
 from iclft.report.figures import DPI
 from iclft.report.runs import Run, format_started, sample_items
+from iclft.report.seeds import seed_groups, seeds_table
 from iclft.report.tables import (MISSING, Table, accuracy_table, comparison_table, cost_table, dataset_facts,
                                  curve_table, run_facts, runs_table, shortcut_table)
 
@@ -193,4 +194,6 @@ def comparison_page(runs: list[Run], scoring: str, figures: dict[str, Path]) -> 
                   figure_html(figures[dataset], f"{dataset}: accuracy by the {scoring} scoring, one panel "
                                                 f"per run, 95% confidence intervals, chance dashed"),
                   table_html(comparison_table(runs, dataset, scoring))]
+        for model, group in seed_groups(runs).items():
+            parts += [f"<h3>{_e(model)}: mean over seeds</h3>", table_html(seeds_table(group, dataset, scoring))]
     return _page(f"iclft comparison: {', '.join(r.label for r in runs)}", "\n".join(parts))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from iclft.report.runs import Run, format_started
+from iclft.report.seeds import seed_groups, seeds_table
 from iclft.report.tables import (Table, accuracy_table, comparison_table, cost_table, dataset_facts, run_facts,
                                  curve_table, runs_table, shortcut_table)
 
@@ -57,4 +58,6 @@ def comparison_markdown(runs: list[Run], scoring: str, figure_links: dict[str, s
     for dataset in datasets:
         out += ["", f"## {_cell(dataset)}", "", _figure(dataset, figure_links[dataset], scoring), "",
                 table_markdown(comparison_table(runs, dataset, scoring))]
+        for model, group in seed_groups(runs).items():
+            out += ["", f"### {_cell(model)}: mean over seeds", "", table_markdown(seeds_table(group, dataset, scoring))]
     return "\n".join(out) + "\n"

@@ -12,7 +12,26 @@ from iclft.world.probes import EVAL_SEED
 
 def write_card(folder: Path, cfg: WorldConfig, facts: dict) -> None:
     last = facts["log"][-1] if facts["log"] else {}
-    acc = "\n".join(f"| {k} | {v:.3f} |" for k, v in last.get("heldout", {}).items())
+    acc = "\n".join(f"| {k} | {v:.3f} |" for k, v in {**last.get("heldout", {}), **last.get("background", {})}.items())
+    c = cfg.corpus
+    if c.wording == "pretrain":
+        what = f"""of synthetic episodes in pretraining wording only (iclft.world.wording: no document or question
+preamble, comparative, header, instruction or augmentation-prompt wording of iclft's datasets and study
+occurs in it): random worlds of nonsense-word comparisons stated as notes and asked about (forwards and
+reversed), a background world of {c.background_facts} facts that recur across the corpus ({c.background_two_way:.0%} stated
+both ways, the rest only forwards; asked with notes and closed book), its own tasks of restating notes,
+turning them around and inferring from a collection, and warm-ups for looking back (word lists and notes
+shown twice). Its words come from a second grammar ({'6-7' if c.words == 'disjoint' else '4-5'} letters) that no
+dataset draws from, at any seed, so every study fact and word is new to it."""
+    else:
+        what = f"""of synthetic episodes: many random worlds of nonsense-word facts (comparisons with converses,
+syllogisms, category trees with inherited properties), each stated as documents and then asked about
+(forwards, reversed, by deduction) in the layout of iclft's `icl` condition, plus iclft's local and
+global augmentation prompts continued with a world's rephrasings, reversals and inferences, and
+warm-ups for looking back (word lists and documents shown twice, as the corpus mix says). The
+sentence templates are iclft's datasets' own. Every word of the reserved study datasets
+({', '.join(c.reserve_presets)} presets, seeds 0-{c.reserve_seeds - 1}) is excluded from
+pretraining, so their facts are new to it."""
     (folder / "README.md").write_text(f"""---
 library_name: transformers
 tags: [iclft, synthetic, from-scratch]
@@ -20,15 +39,8 @@ tags: [iclft, synthetic, from-scratch]
 # {cfg.name}: a world model made by iclft {__version__}
 
 A {facts['parameters'] / 1e6:.2f}M-parameter Llama-architecture decoder trained from scratch by
-`iclft world pretrain` on {facts['tokens']:,} tokens ({facts['steps']} steps of {cfg.train.batch_size} episodes)
-of synthetic episodes: many random worlds of nonsense-word facts (comparisons with converses,
-syllogisms, category trees with inherited properties), each stated as documents and then asked about
-(forwards, reversed, by deduction) in the layout of iclft's `icl` condition, plus iclft's local and
-global augmentation prompts continued with a world's rephrasings, reversals and inferences, and
-warm-ups for looking back (word lists and documents shown twice, as the corpus mix says). The
-sentence templates are iclft's datasets' own. Every word of the reserved study datasets
-({', '.join(cfg.corpus.reserve_presets)} presets, seeds 0-{cfg.corpus.reserve_seeds - 1}) is excluded from
-pretraining, so their facts are new to it.
+`iclft world pretrain` on {facts['tokens']:,} tokens ({facts['steps']} steps of {cfg.train.batch_size} rows)
+{what}
 
 Tokenizer: byte-level BPE, {facts['vocab_size']} tokens, trained on the first
 {cfg.corpus.tokenizer_episodes} episodes; one special token `<|endoftext|>` (BOS, EOS, padding); no chat template.
@@ -45,8 +57,9 @@ then from {cfg.corpus.mix}; world sizes capped from {corpus.MIN_SIZE} up to {cfg
 Copy accuracy at the end (next-token accuracy on the repeated half of held-out word lists, an
 induction head's job): {last.get('copy', 'not measured')}.
 
-Held-out in-context accuracy at the end (datasets at seed {EVAL_SEED}, summed log-likelihood;
-`heldout.png` draws it at every evaluation against the corpus tokens seen, and `log.jsonl` lists it):
+Held-out accuracy at the end (in context: datasets at seed {EVAL_SEED}, summed log-likelihood;
+background: its facts asked closed book in evaluation wording, where it has one; `heldout.png` draws
+it at every evaluation against the corpus tokens seen, and `log.jsonl` lists it):
 
 | dataset/split | accuracy |
 |---|---|
