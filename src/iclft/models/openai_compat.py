@@ -24,6 +24,12 @@ prompt (its issue #27174). Either would score at chance without a word, so both 
 scoring, and either can still generate. Where the server caches prompt prefixes (llama.cpp and
 vLLM do), the shared in-context documents are evaluated once by the server.
 
+Every request is bounded: `model.timeout.connect` to connect, `model.timeout.read` for each part
+of the answer, `model.timeout.total` for the request with its retries; `model.max_retries` retries
+follow no connection, a timeout, HTTP 429 or 5xx, an answer cut short or not JSON, each announced.
+The weights behind a model id are fingerprinted by the log-probabilities of a fixed prompt (one
+request), which the cell cache key holds (`identity`).
+
 Generation is one completions request per prompt batch (`n` samples, `temperature`, `top_p`,
 `seed`, `stop`). Finetuning needs local weights: this backend cannot train.
 """
