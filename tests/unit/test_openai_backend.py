@@ -346,3 +346,11 @@ def test_a_served_model_without_a_fingerprint_is_cached_only_when_asked(server, 
     Fake.logprobs = True
     fingerprinted = [Cell(None, "pretrained", "k", {"model": OpenAIModel.load("openai:fake-model", server).identity()})]
     assert isinstance(cell_cache(load_config(preset="quick", overrides=base), fingerprinted), CellCache)
+
+
+def test_requests_go_through_the_proxy_the_environment_names(server, monkeypatch):
+    for var in ("no_proxy", "NO_PROXY", "HTTP_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("http_proxy", server.removesuffix("/v1"))  # the fake server plays the proxy
+    model = OpenAIModel.load("openai:fake-model", "http://no-such-host.invalid:8000/v1")
+    assert model.loglikelihood([("a", " b")])[0].logprob == -2.0

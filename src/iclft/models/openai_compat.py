@@ -93,11 +93,27 @@ def check_base_url(base_url: str) -> str:
     return base_url.rstrip("/")
 
 
+def _connection(parts: urllib.parse.SplitResult, timeout: float) -> tuple[http.client.HTTPConnection, str]:
+    """(an unopened connection, the request target) for `parts`, through the proxy the environment
+    names (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), as urllib would."""
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    https = parts.scheme == "https"
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if not proxy or urllib.request.proxy_bypass(parts.hostname):
+        cls = http.client.HTTPSConnection if https else http.client.HTTPConnection
+        return cls(parts.hostname, parts.port, timeout=timeout), target
+    via = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    if https:  # a tunnel through the proxy, TLS end to end
+        conn = http.client.HTTPSConnection(via.hostname, via.port or 8080, timeout=timeout)
+        conn.set_tunnel(parts.hostname, parts.port)
+        return conn, target
+    return http.client.HTTPConnection(via.hostname, via.port or 8080, timeout=timeout), parts.geturl()
+
+
 def _exchange(server: Server, url: str, data: bytes | None, headers: dict, deadline: float) -> tuple[int, bytes]:
     """(status, body) of one HTTP request: connecting within the connect timeout, each part of the
     answer within the read timeout, the whole by `deadline` (time.monotonic())."""
     parts = urllib.parse.urlsplit(url)
-    cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
 
     def past_deadline() -> IclftError:
         return IclftError(f"{url}: no whole answer within {server.total_timeout:g} s (model.timeout.total), "
@@ -109,7 +125,7 @@ def _exchange(server: Server, url: str, data: bytes | None, headers: dict, deadl
             raise past_deadline()
         return min(limit, remaining)
 
-    conn = cls(parts.hostname, parts.port, timeout=left(server.connect_timeout))
+    conn, target = _connection(parts, left(server.connect_timeout))
     try:
         try:
             conn.connect()
@@ -119,7 +135,6 @@ def _exchange(server: Server, url: str, data: bytes | None, headers: dict, deadl
             raise _Again(f"no connection within {server.connect_timeout:g} s (model.timeout.connect)") from None
         except OSError as e:
             raise _Again(f"the server cannot be reached ({e.strerror or e})") from None
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
         sock = conn.sock  # kept: the connection lets go of it once a response that ends it arrives
         try:
             sock.settimeout(left(server.read_timeout))
