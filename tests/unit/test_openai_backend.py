@@ -8,6 +8,7 @@ from fake_server import Fake, server  # noqa: F401 (a fixture)
 
 from iclft import IclftError
 from iclft.models.openai_compat import OpenAIModel, Server, _continuation_score
+from iclft.models.transport import request
 
 
 def test_scores_are_the_summed_logprobs_of_the_continuation_tokens(server):
@@ -251,14 +252,14 @@ def test_connect_and_read_timeouts_are_kept_apart(server, monkeypatch):
     model = _quick(server, read_timeout=0.3, max_retries=0)
     Fake.fault = "never"
     with pytest.raises(IclftError, match=r"no answer within 0.3 s \(model.timeout.read\) \(no retry\)"):
-        model._request("/completions", {"model": "fake-model", "prompt": ["x"]})
+        request(model.server, "/completions", {"model": "fake-model", "prompt": ["x"]})
 
     def unanswered(self):
         raise socket.timeout("timed out")
 
     monkeypatch.setattr("http.client.HTTPConnection.connect", unanswered)
     with pytest.raises(IclftError, match=r"no connection within 2 s \(model.timeout.connect\)"):
-        model._request("/models")
+        request(model.server, "/models")
 
 
 def test_timeouts_and_retries_come_from_the_config(server):
