@@ -29,3 +29,24 @@ def test_generation_bench_writes_the_same_text_both_ways(tiny_model):
     (fig,) = bench_generation(tiny_model, n_docs=3, baseline_docs=2, max_new_tokens=6)
     assert fig.name == "global_augmentation_speedup" and fig.value > 0
     assert "same text: True" in fig.detail
+
+
+def test_world_bench_compares_the_shipped_runs_training_with_todays():
+    from iclft.bench import _baseline_world_loss, bench_world
+    from iclft.world.batches import step_batches, weighted_loss
+    from iclft.world.config import load_world_config
+    from iclft.world.model import build_model
+    from iclft.world.stream import Stream
+    from iclft.world.tokenizer import train_tokenizer
+
+    figures = {f.name: f for f in bench_world(steps=1, preset="tiny")}
+    assert set(figures) == {"world_tokens_per_second", "world_mfu", "world_speedup"}
+    assert all(f.value > 0 for f in figures.values())
+    # the baseline computes the same loss as today's path, on isolated rows (to float rounding)
+    cfg = load_world_config(preset="tiny", overrides=["train.isolate_episodes=true"])
+    stream = Stream(cfg)
+    stream.tokenizer = train_tokenizer((stream.episode(i).text for i in range(30)), cfg.model.vocab_size)
+    rows = [stream.row(0), stream.row(1)]
+    model = build_model(cfg, stream.tokenizer)
+    [batch] = step_batches(rows, stream.tokenizer.pad_token_id, cfg)
+    assert abs(_baseline_world_loss(model, batch).item() - weighted_loss(model, batch).item()) < 1e-4
