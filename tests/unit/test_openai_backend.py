@@ -355,3 +355,27 @@ def test_requests_go_through_the_proxy_the_environment_names(server, monkeypatch
     monkeypatch.setenv("http_proxy", server.removesuffix("/v1"))  # the fake server plays the proxy
     model = OpenAIModel.load("openai:fake-model", "http://no-such-host.invalid:8000/v1")
     assert model.loglikelihood([("a", " b")])[0].logprob == -2.0
+
+
+@pytest.mark.parametrize("opted_in", [False, True])
+def test_a_served_writer_without_a_fingerprint_has_its_augmentations_cached_only_when_asked(
+        opted_in, server, tiny_model_dir, tmp_path, capsys):
+    """A server that gives no log-probabilities still writes augmentations (the finetuned condition
+    trains local weights); neither its augmentations nor its cells are cached unless
+    model.cache_without_fingerprint says so."""
+    from iclft.cli import main
+
+    Fake.logprobs = False
+    argv = ["run", "--preset", "quick", "model.name=openai:fake-model", f"model.base_url={server}",
+            f"finetune.model={tiny_model_dir}", "finetune.epochs=1", "augment.local_max_new_tokens=8",
+            "datasets=[{name: simple_reversal, params: {n_facts: 2, docs_per_fact: 1}}]",
+            "conditions=[finetune_aug_local]", f"cache_dir={tmp_path / 'cache'}",
+            f"augment.cache_dir={tmp_path / 'aug'}", f"model.cache_without_fingerprint={str(opted_in).lower()}",
+            "--out", str(tmp_path / "run")]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    cached = [p for folder in ("cache", "aug") for p in (tmp_path / folder).rglob("*.json")]
+    if opted_in:
+        assert len(cached) == 2 and "cache_without_fingerprint" not in err
+    else:
+        assert not cached and err.count("model.cache_without_fingerprint=true caches") == 2  # cells, augmentations

@@ -26,7 +26,7 @@ from iclft.augment.symbolic import statement_shares
 from iclft.data.sentences import split_sentences
 from iclft.eval.frame import fit_prefix
 from iclft.models import generation
-from iclft.models.base import LanguageModel, is_served, load_model
+from iclft.models.base import LanguageModel, follows_weights, is_served, load_model
 
 log = logging.getLogger(__name__)
 
@@ -51,16 +51,25 @@ def writer(model: LanguageModel, cfg) -> LanguageModel:
 
 
 def _generate(gen: LanguageModel, prompt: PromptTemplate, prefix: str, items: list[str], n_samples: int,
-              max_new_tokens: int, acfg, progress: str) -> tuple[list[list[generation.Sample]], dict, dict]:
-    """Samples for every item (from the cache when it has them), their cost, and their provenance."""
-    provenance = {"prompt_file": prompt.file, "prompt_version": prompt.version, "model": gen.identity(),
+              max_new_tokens: int, acfg, progress: str,
+              cache_blind: bool = False) -> tuple[list[list[generation.Sample]], dict, dict]:
+    """Samples for every item (from the cache when it has them), their cost, and their provenance.
+    A served writer without a fingerprint of its weights is not cached unless `cache_blind`
+    (model.cache_without_fingerprint): its entries would outlive a change of weights."""
+    identity = gen.identity()
+    use_cache = acfg.use_cache and (cache_blind or follows_weights(identity))
+    if acfg.use_cache and not use_cache:
+        log.warning("augment: %s gives no fingerprint of the weights of %r: its augmentations are generated "
+                    "afresh, not cached (model.cache_without_fingerprint=true caches them)",
+                    identity.get("base_url"), identity.get("model"))
+    provenance = {"prompt_file": prompt.file, "prompt_version": prompt.version, "model": identity,
                   "temperature": acfg.temperature, "top_p": acfg.top_p, "max_new_tokens": max_new_tokens,
                   "n_samples": n_samples, "batch_size": acfg.batch_size, "seed": acfg.seed,
                   "stop": list(prompt.stop), "decoder": generation.DECODER}
     key = store.content_key({**provenance, "prompt_text": prompt.text, "prefix": prefix, "inputs": items})
     provenance["cache_key"] = key
     path = store.cache_file(acfg.cache_dir, prompt.name, key)
-    cached = store.read_cache(path, key) if acfg.use_cache else None
+    cached = store.read_cache(path, key) if use_cache else None
     if cached is not None and len(cached[0]) != len(items):
         log.warning("augment: cache entry %s holds %d rows for %d inputs: generating again",
                     path, len(cached[0]), len(items))
@@ -73,7 +82,7 @@ def _generate(gen: LanguageModel, prompt: PromptTemplate, prefix: str, items: li
                      top_p=acfg.top_p, seed=acfg.seed, stop=prompt.stop, n_samples=n_samples,
                      batch_size=acfg.batch_size, progress=progress)
     cost = {"seconds": round(g.seconds, 2), "tokens_read": g.tokens_read, "tokens_written": g.tokens_written}
-    if acfg.use_cache:
+    if use_cache:
         try:
             store.write_cache(path, key, provenance, cost, g.samples)
         except OSError as e:  # disk full, read-only: the run keeps what was generated
@@ -156,7 +165,8 @@ def augment_local(model: LanguageModel, ds, cfg) -> Augmentation:
     prefix, template = prompt.split("sentence")
     inputs = [template.format(sentence=s) for s in sentences]
     samples, gen_cost, provenance = _generate(gen, prompt, prefix, inputs, acfg.samples_per_sentence,
-                                              acfg.local_max_new_tokens, acfg, f"{ds.name} augment local")
+                                              acfg.local_max_new_tokens, acfg, f"{ds.name} augment local",
+                                              cfg.model.cache_without_fingerprint)
     out = _finish(ds, prompt, sentences, samples, gen_cost, provenance, t0, gen.facts()["label"])
     out.notes += notes
     return out
@@ -182,7 +192,8 @@ def augment_global(model: LanguageModel, ds, cfg) -> Augmentation:
     budget = gen.max_length - longest - acfg.global_max_new_tokens - 8  # 8: tokenization boundary slack
     prefix, fit_notes = fit_corpus(gen, prompt, docs, budget, acfg.seed)
     samples, gen_cost, provenance = _generate(gen, prompt, prefix, inputs, acfg.samples_per_document,
-                                              acfg.global_max_new_tokens, acfg, f"{ds.name} augment global")
+                                              acfg.global_max_new_tokens, acfg, f"{ds.name} augment global",
+                                              cfg.model.cache_without_fingerprint)
     out = _finish(ds, prompt, chosen, samples, gen_cost, provenance, t0, gen.facts()["label"])
     notes += fit_notes
     out.cost["augment_context_tokens"] = gen.count_tokens([prefix])[0]

@@ -51,6 +51,12 @@ def is_served(name: str) -> bool:
     return name.startswith(SERVED)
 
 
+def follows_weights(identity: dict) -> bool:
+    """Whether `identity` changes when the weights do, so that a cache may key by it: local weights'
+    always does (their files' sizes and times), a served model's where it holds a fingerprint."""
+    return identity.get("backend") != "openai" or bool(identity.get("fingerprint"))
+
+
 def load_model(m) -> LanguageModel:
     """The backend `m` (a ModelConfig) names, loaded."""
     if is_served(m.name):

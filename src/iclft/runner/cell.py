@@ -41,7 +41,7 @@ from iclft.conditions import ConditionResult
 from iclft.config import StudyConfig, finetuned_model, finetunes
 from iclft.cache import read_entry, write_entry
 from iclft.data.schema import Dataset, atomic_write_text
-from iclft.models.base import load_model
+from iclft.models.base import follows_weights, load_model
 
 log = logging.getLogger("iclft")
 
@@ -117,8 +117,7 @@ def cell_cache(cfg: StudyConfig, cells: list["Cell"]) -> CellCache | None:
     serves), unless model.cache_without_fingerprint says to cache them anyway."""
     if not cfg.cache_dir:
         return None
-    blind = next((c.parts["model"] for c in cells if c.parts["model"].get("backend") == "openai"
-                  and not c.parts["model"].get("fingerprint")), None)
+    blind = next((c.parts["model"] for c in cells if not follows_weights(c.parts["model"])), None)
     if blind is not None and not cfg.model.cache_without_fingerprint:
         log.warning("%s gives no log-probabilities to fingerprint the weights of %r by, so a change of weights "
                     "behind the same model id would go unnoticed: its cells are computed afresh, not taken from "
