@@ -481,7 +481,6 @@ def test_data_commands_never_write_over_a_users_folder(command, tmp_path, capsys
     assert main([*argv, "--out", str(tmp_path / "new")]) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="the fix belongs in iclft.data.schema.load_dataset (meta.get on a list)")
 def test_validating_a_dataset_whose_meta_is_a_list_is_one_line(tmp_path, capsys):
     from iclft.data import save_dataset
 

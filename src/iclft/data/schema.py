@@ -138,6 +138,9 @@ def load_dataset(folder: str | Path) -> Dataset:
         meta = json.loads(read_utf8(folder / "meta.json", "dataset file"))
     except json.JSONDecodeError as e:
         raise IclftError(f"{folder}/meta.json: malformed JSON ({e})") from None
+    if not isinstance(meta, dict):
+        raise IclftError(f"{folder}/meta.json: must be a JSON object (name, generator, params, ...), "
+                         f"got a {type(meta).__name__}")
     ds = Dataset(
         name=meta.get("name", folder.name),
         train=_read_jsonl(folder / "train.jsonl", Document),

@@ -20,6 +20,7 @@ import re
 from iclft import IclftError
 from iclft.data.schema import Dataset, Document, TestItem
 from iclft.data.sentences import combine
+from iclft.data.wording import PRETRAIN
 from iclft.data.words import nonsense_words
 
 VERSION = "1"
@@ -54,7 +55,7 @@ def statement(a: str, form: str, b: str) -> str:
 
 
 def converse(form: str) -> str:
-    for f, c in FEATURES:
+    for f, c in FEATURES + PRETRAIN.comparatives:
         if form == f:
             return c
         if form == c:
@@ -72,19 +73,36 @@ def _two_way(rng: random.Random, correct: str, wrong: str) -> tuple[tuple[str, s
 # "more" with "less") can reverse them for an X it never saw; the one-word pairs ("heavier" /
 # "lighter") need the antonym known beforehand (iclft.world.wording: world models use these).
 REGULAR = tuple((f, c) for f, c in FEATURES if f.startswith("more "))
-FEATURE_SETS = {"all": FEATURES, "regular": REGULAR}
 
 
-def generate(seed: int = 0, n_facts: int = 100, docs_per_fact: int = 10, features: str = "all") -> Dataset:
-    """Generate the dataset; defaults are the paper's sizes (100 facts, 10 documents each) and all 28
-    features (`features: regular`: the 13 "more X" / "less X" ones only)."""
-    if features not in FEATURE_SETS:
-        raise IclftError(f"simple_reversal: features must be {' or '.join(FEATURE_SETS)}, got {features!r}")
+def _regular(pairs):
+    return tuple((f, c) for f, c in pairs if f.startswith("more "))
+
+
+# wording -> (document preambles, test preambles, {features: comparatives}). `world_pretraining` is the
+# wording a fair world model was pretrained in (iclft.data.wording), to set beside the standard one it
+# never saw: how much of a world model's result is the wording.
+WORDINGS = {
+    "standard": (TRAIN_PREAMBLES, TEST_PREAMBLES, {"all": FEATURES, "regular": REGULAR}),
+    "world_pretraining": (PRETRAIN.doc_preambles, PRETRAIN.question_preambles,
+                          {"all": PRETRAIN.comparatives, "regular": _regular(PRETRAIN.comparatives)}),
+}
+
+
+def generate(seed: int = 0, n_facts: int = 100, docs_per_fact: int = 10, features: str = "all",
+             wording: str = "standard") -> Dataset:
+    """Generate the dataset; defaults are the paper's sizes (100 facts, 10 documents each), all 28
+    features (`features: regular`: the 13 "more X" / "less X" ones only) and the standard wording."""
+    if wording not in WORDINGS:
+        raise IclftError(f"simple_reversal: wording must be {' or '.join(WORDINGS)}, got {wording!r}")
+    train_preambles, test_preambles, feature_sets = WORDINGS[wording]
+    if features not in feature_sets:
+        raise IclftError(f"simple_reversal: features must be {' or '.join(feature_sets)}, got {features!r}")
     if n_facts < 1:
         raise IclftError(f"simple_reversal: n_facts must be at least 1, got {n_facts}")
-    if not 1 <= docs_per_fact <= len(TRAIN_PREAMBLES):
+    if not 1 <= docs_per_fact <= len(train_preambles):
         raise IclftError(
-            f"simple_reversal: docs_per_fact must be between 1 and {len(TRAIN_PREAMBLES)} "
+            f"simple_reversal: docs_per_fact must be between 1 and {len(train_preambles)} "
             f"(one distinct preamble per document), got {docs_per_fact}")
     rng = random.Random(f"simple_reversal:{seed}")
     words = nonsense_words(2 * n_facts, seed=rng.randrange(2**32))
@@ -92,20 +110,22 @@ def generate(seed: int = 0, n_facts: int = 100, docs_per_fact: int = 10, feature
     items: list[TestItem] = []
     for i in range(n_facts):
         a, b = words[2 * i], words[2 * i + 1]
-        form = rng.choice(rng.choice(FEATURE_SETS[features]))
+        form = rng.choice(rng.choice(feature_sets[features]))
         fact = {"fact_id": i, "a": a, "b": b, "form": form, "text": statement(a, form, b)}
-        for k, pre in enumerate(rng.sample(TRAIN_PREAMBLES, docs_per_fact)):
+        for k, pre in enumerate(rng.sample(train_preambles, docs_per_fact)):
             docs.append(Document(id=f"f{i}-d{k}", text=f"{pre} {statement(a, form, b)}.", meta=fact))
         for split, correct, wrong in (
             ("forward", statement(a, form, b), statement(a, converse(form), b)),
             ("reversal", statement(b, converse(form), a), statement(b, form, a)),
         ):
             choices, answer = _two_way(rng, correct + ".", wrong + ".")
-            items.append(TestItem(id=f"f{i}-{split}", split=split, prompt=rng.choice(TEST_PREAMBLES),
+            items.append(TestItem(id=f"f{i}-{split}", split=split, prompt=rng.choice(test_preambles),
                                   choices=choices, answer=answer, meta=fact))
     rng.shuffle(docs)
     meta = {"generator": "simple_reversal", "version": VERSION, "seed": seed,
-            "params": {"n_facts": n_facts, "docs_per_fact": docs_per_fact, **({"features": features} if features != "all" else {})},
+            "params": {"n_facts": n_facts, "docs_per_fact": docs_per_fact,
+                       **({"features": features} if features != "all" else {}),
+                       **({"wording": wording} if wording != "standard" else {})},
             "words": words, "generalization_splits": ["reversal"]}
     return Dataset(name="simple_reversal", train=tuple(docs), test=tuple(items), meta=meta)
 
@@ -132,7 +152,7 @@ def check(ds: Dataset) -> list[str]:
 
 # ---- statements about the facts: the quality of augmentations, and the oracle ----------------------
 
-_FORMS = sorted({f for pair in FEATURES for f in pair}, key=len, reverse=True)  # longest first
+_FORMS = sorted({f for pair in FEATURES + PRETRAIN.comparatives for f in pair}, key=len, reverse=True)  # longest first
 # "is" too: small models often write "glon is less dangerous than femp", the same claim
 _STATEMENT = re.compile(rf"\b([a-z]+) (?:are|is) ({'|'.join(map(re.escape, _FORMS))}) than ([a-z]+)\b",
                         re.IGNORECASE)
@@ -173,12 +193,13 @@ def oracle_statements(ds: Dataset) -> list[str]:
     training preamble (seeded): "Did you know that femp are more dangerous than glon." ->
     "Experts agree that glon are less dangerous than femp." """
     rng = random.Random(f"simple_reversal-oracle:{ds.meta.get('seed', 0)}")
+    preambles = WORDINGS[ds.meta.get("params", {}).get("wording", "standard")][0]
     counts: dict[tuple[str, str, str], int] = {}
     for d in ds.train:
         for a, form, b in _STATEMENT.findall(d.text):
             counts[(a, form, b)] = counts.get((a, form, b), 0) + 1
     out = []
     for (a, form, b), n in counts.items():
-        for pre in rng.sample(TRAIN_PREAMBLES, min(n, len(TRAIN_PREAMBLES))):
+        for pre in rng.sample(preambles, min(n, len(preambles))):
             out.append(f"{pre} {statement(b, converse(form), a)}.")
     return out
