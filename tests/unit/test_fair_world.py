@@ -87,7 +87,7 @@ def test_background_recurs_and_its_one_way_facts_are_never_reversed(fair):
     closed = [ep for ep in episodes if ep.kind == "background" and ep.text.split("\n\n")[0] in PRETRAIN.instructions]
     assert len(closed) > 10
     # measured in evaluation wording: a study question preamble, every fact forwards
-    items = background_items(bg)
+    items = background_items(bg, w)
     assert {it.prompt for it in items} <= set(STUDY.question_preambles)
     assert Counter(it.split for it in items)["recall"] == len(bg.facts)
 

@@ -70,3 +70,51 @@ PRETRAIN = Wording(
                   "Finish the statement that follows."),
     repeat="Once more, the same notes, in a new order:",
     list_intro=("Words to remember:", "And again:"))
+
+
+# ---- broad: the same families, combinatorially varied ----------------------------------------------
+# A language model meets a fact's frame in thousands of wordings; a corpus with a few dozen teaches a
+# model those few. BROAD writes each family from parts (a source and a verb, an adverb, a frame and a
+# task), 150-300 forms each, none of them an evaluation form or holding one (tested), and 70 regular
+# adjectives, so that the skill the corpus teaches is reading any wording, not these wordings.
+
+_SOURCES = ("the guide", "my aunt", "a traveller", "the old book", "our teacher", "the almanac", "a farmer",
+            "the map maker", "the census", "a sailor", "the town archive", "my neighbour", "the children",
+            "an old letter", "the priest", "the baker", "the chronicle", "a poem", "the harbour master",
+            "the ledger", "a pilgrim", "the innkeeper", "the school book", "a merchant", "the miller")
+_VERBS = ("says", "claims", "notes", "states", "tells us", "insists", "writes", "explains", "reports", "swears")
+_WHEN = ("", "Long ago, ", "Once, ", "These days, ")
+_ADVERBS = ("Clearly,", "In short,", "Put simply,", "To sum up,", "Thus,", "Hence,", "So,", "Indeed,", "Of course,",
+            "Naturally,", "In brief,", "As a result,", "Therefore,", "Surely,", "Without doubt,", "Plainly,",
+            "All in all,", "In the end,", "Simply put,", "By now we know,")
+_CLAUSES = ("So we can say that", "This means that", "From this we know that", "We may conclude that",
+            "It follows that", "One can tell that", "Anyone can see that", "We now know that", "It must be that",
+            "This shows that", "We learn that", "It turns out that")
+_LEADS = ("Here is", "Below is", "These are", "Read", "Look at", "Consider")
+_THINGS = ("what we know", "a set of notes", "the record", "a few facts", "our notes", "the list of facts",
+           "some notes", "the notes")
+_ASKS = ("Now", "Next,", "Then", "Please", "At last,", "And now")
+_TASKS = ("finish the sentence below", "complete the next statement", "fill in the rest of this statement",
+          "finish this sentence", "say how the statement ends", "complete the sentence that comes next")
+_FROM = ("", " from what you read", " using the notes", " from memory", " with what you know")
+_MORE_REGULAR = ("active", "bitter", "brilliant", "cautious", "clumsy", "complex", "eager", "fearless", "foolish",
+                 "gloomy", "greedy", "jealous", "lively", "lonely", "obedient", "pleasant", "proud", "rapid",
+                 "robust", "rude", "silent", "simple", "slender", "sociable", "sturdy", "swift", "tender",
+                 "tidy", "timid", "tolerant", "vivid", "wealthy", "famished", "fierce", "frugal", "gifted",
+                 "hopeful", "idle", "mellow", "nimble", "noble", "rustic", "sincere", "sleepy", "thrifty")
+
+
+def _cap(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+BROAD = Wording(
+    "broad",
+    doc_preambles=tuple(_cap(f"{when}{src} {verb} that") for when in _WHEN for src in _SOURCES for verb in _VERBS
+                        if not (when and verb == "swears")),
+    question_preambles=_ADVERBS + _CLAUSES,
+    comparatives=tuple((f"more {x}", f"less {x}") for x in _REGULAR + _MORE_REGULAR) + _IRREGULAR,
+    headers=tuple(f"{lead} {thing}:" for lead in _LEADS for thing in _THINGS),
+    instructions=tuple(_cap(f"{ask} {task}{src}.") for ask in _ASKS for task in _TASKS for src in _FROM),
+    repeat=PRETRAIN.repeat,
+    list_intro=PRETRAIN.list_intro)

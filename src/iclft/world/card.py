@@ -14,7 +14,7 @@ def write_card(folder: Path, cfg: WorldConfig, facts: dict) -> None:
     last = facts["log"][-1] if facts["log"] else {}
     acc = "\n".join(f"| {k} | {v:.3f} |" for k, v in {**last.get("heldout", {}), **last.get("background", {})}.items())
     c = cfg.corpus
-    if c.wording == "pretrain":
+    if c.wording != "study":
         what = f"""of synthetic episodes in pretraining wording only (iclft.world.wording: no document or question
 preamble, comparative, header, instruction or augmentation-prompt wording of iclft's datasets and study
 occurs in it): random worlds of nonsense-word comparisons stated as notes and asked about (forwards and

@@ -14,6 +14,7 @@ import yaml
 from iclft import IclftError
 from iclft.config import compose, preset_names
 from iclft.world.corpus import KINDS, PRETRAIN_KINDS
+from iclft.world.wording import WORDINGS
 
 DEFAULT_ROOT = "~/.cache/iclft/world"  # `--out` default: DEFAULT_ROOT/NAME
 
@@ -54,7 +55,8 @@ class CorpusConfig:
     reserve_seeds: int = 5
     words: str = "grammar"
     # study: the datasets' own wording (the first world models); pretrain: only the pretraining side
-    # of every wording family (iclft.world.wording), so the study asks in wording never seen.
+    # of every wording family (iclft.world.wording), so the study asks in wording never seen; broad:
+    # the pretraining side written combinatorially, hundreds of forms a family (iclft.data.wording).
     wording: str = "study"
     max_facts: int = 16  # the largest comparison world (at max_size 1)
     # A persistent background world (pretrain wording only): this many facts, this share of them
@@ -142,19 +144,19 @@ def validate(cfg: WorldConfig) -> None:
     if c.curriculum_rows < 0 or c.warmup_rows < 0 or t.threads < 0 or t.copy_warmup_steps < 0:
         raise IclftError("corpus.curriculum_rows, corpus.warmup_rows, train.threads and train.copy_warmup_steps "
                          "must be non-negative")
-    if c.words not in ("grammar", "disjoint") or c.wording not in ("study", "pretrain"):
-        raise IclftError(f"corpus.words must be grammar or disjoint and corpus.wording study or pretrain, "
+    if c.words not in ("grammar", "disjoint") or c.wording not in WORDINGS:
+        raise IclftError(f"corpus.words must be grammar or disjoint and corpus.wording {' or '.join(WORDINGS)}, "
                          f"got {c.words!r} and {c.wording!r}")
-    if c.wording == "pretrain":
+    if c.wording != "study":
         kinds = {k for m in (c.mix, c.warmup_mix) for k, weight in m.items() if weight}
         if kinds - set(PRETRAIN_KINDS):
-            raise IclftError(f"corpus.wording=pretrain writes only {', '.join(PRETRAIN_KINDS)} episodes; "
+            raise IclftError(f"corpus.wording={c.wording} writes only {', '.join(PRETRAIN_KINDS)} episodes; "
                              f"the mix asks for {', '.join(sorted(kinds - set(PRETRAIN_KINDS)))}")
     if c.background_facts < 0 or not 0 <= c.background_two_way <= 1 or c.max_facts < 2:
         raise IclftError("corpus.background_facts must be 0 or more, corpus.background_two_way in [0, 1] and "
                          "corpus.max_facts at least 2")
-    if (c.mix.get("background") or c.warmup_mix.get("background")) and not (c.background_facts and c.wording == "pretrain"):
-        raise IclftError("background episodes need corpus.background_facts > 0 and corpus.wording=pretrain")
+    if (c.mix.get("background") or c.warmup_mix.get("background")) and not (c.background_facts and c.wording != "study"):
+        raise IclftError("background episodes need corpus.background_facts > 0 and a pretraining corpus.wording")
     if not 0 < c.max_size <= 1:
         raise IclftError(f"corpus.max_size must be in (0, 1], got {c.max_size}")
     if not 0 < t.other_weight <= 1:

@@ -260,8 +260,8 @@ def _train(cfg: WorldConfig, folder: Path, acc, resume: bool, show: bool, stop_a
         p = Progress(state["step"], state["tokens"], state["seconds"], state["log"])
     model, opt = acc.prepare(model, opt)
     model.train()
-    heldout = eval_datasets(fair=cfg.corpus.wording == "pretrain")
-    known = background_items(stream.background) if stream.background else None
+    heldout = eval_datasets(fair=cfg.corpus.wording != "study")
+    known = background_items(stream.background, stream.wording) if stream.background else None
     per_step = t.batch_size * acc.num_processes
     bar = tqdm(total=t.steps, initial=p.step, desc=f"world {cfg.name}", unit="step",
                disable=not show or not acc.is_main_process)

@@ -34,7 +34,7 @@ def eval_datasets(fair: bool = False) -> list[tuple[str, object]]:
     return [(name, generate(name, seed=EVAL_SEED, **params)) for name, params in EVAL_DATASETS]
 
 
-def background_items(background) -> list:
+def background_items(background, wording) -> list:
     """The background facts as the study asks its items, in evaluation wording (a seeded question
     preamble of the datasets'): every fact forwards ("recall"), and reversed, apart for the facts
     stated only forwards ("reversal_one_way") and those stated both ways ("reversal_two_way")."""
@@ -42,11 +42,10 @@ def background_items(background) -> list:
 
     from iclft.data.schema import TestItem
     from iclft.data.simple_reversal import TEST_PREAMBLES, statement
-    from iclft.world.wording import PRETRAIN
 
     rng, items = random.Random(f"background-items:{EVAL_SEED}"), []
     for k, f in enumerate(background.facts):
-        conv = PRETRAIN.converse(f.form)
+        conv = wording.converse(f.form)
         for split, right, wrong in (("recall", statement(f.a, f.form, f.b), statement(f.a, conv, f.b)),
                                     ("reversal_two_way" if f.two_way else "reversal_one_way",
                                      statement(f.b, conv, f.a), statement(f.b, f.form, f.a))):

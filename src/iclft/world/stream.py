@@ -8,7 +8,7 @@ from typing import NamedTuple
 from iclft import IclftError
 from iclft.world import corpus
 from iclft.world.config import WorldConfig
-from iclft.world.wording import PRETRAIN, STUDY
+from iclft.world.wording import WORDINGS
 
 
 def reserved(cfg: WorldConfig) -> frozenset[str]:
@@ -34,7 +34,7 @@ class Stream:
     def __init__(self, cfg: WorldConfig, tokenizer=None):
         self.cfg = cfg
         c = cfg.corpus
-        self.wording = PRETRAIN if c.wording == "pretrain" else STUDY
+        self.wording = WORDINGS[c.wording]
         pool = corpus.disjoint_pool() if c.words == "disjoint" else corpus.word_pool(reserved(cfg))
         self.background = corpus.background_world(cfg.seed, pool, c.background_facts, c.background_two_way,
                                                   self.wording) if c.background_facts else None
