@@ -25,12 +25,11 @@ class Wording:
     list_intro: tuple[str, str]  # before a word list, before its repetition
 
     def converse(self, form: str) -> str:
-        for f, c in self.comparatives:
-            if form == f:
-                return c
-            if form == c:
-                return f
-        raise KeyError(form)
+        return self._converses[form]
+
+    @cached_property
+    def _converses(self) -> dict[str, str]:
+        return {**{f: c for f, c in self.comparatives}, **{c: f for f, c in self.comparatives}}
 
     @cached_property
     def statement_pattern(self) -> re.Pattern:
@@ -118,3 +117,31 @@ BROAD = Wording(
     instructions=tuple(_cap(f"{ask} {task}{src}.") for ask in _ASKS for task in _TASKS for src in _FROM),
     repeat=PRETRAIN.repeat,
     list_intro=PRETRAIN.list_intro)
+
+
+# ---- open: comparatives as an open class -------------------------------------------------------------
+# The wording probe (benchmarks/wording_probe.py) found a model trained on BROAD's or PRETRAIN's few
+# dozen adjectives reversing them all, and reversing "more X" for an X it never saw no better than
+# chance: it had learned each adjective's converse, not the rule. OPEN adds 600 made-up adjectives
+# ("more fadompish"), built from the fair corpus's own syllables with an adjective ending, so that
+# almost every comparison in the corpus is one its model has not seen before, as a language model
+# meets most words rarely: the rule (swap the sides, swap "more" and "less", copy X) is the only
+# thing that generalizes.
+
+def _made_up_adjectives(n: int, seed: int = 0) -> tuple[str, ...]:
+    import random
+
+    from iclft.data.words import CODAS, ONSETS, SECOND_ONSETS, VOWELS
+
+    rng = random.Random(f"made-up-adjectives:{seed}")
+    out: dict[str, None] = {}
+    while len(out) < n:
+        stem = rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(SECOND_ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS)
+        out[stem + rng.choice(("ish", "ous", "ful", "ive", "al", "y"))] = None
+    return tuple(out)
+
+
+OPEN = Wording(
+    "open", BROAD.doc_preambles, BROAD.question_preambles,
+    BROAD.comparatives + tuple((f"more {x}", f"less {x}") for x in _made_up_adjectives(600)),
+    BROAD.headers, BROAD.instructions, BROAD.repeat, BROAD.list_intro)

@@ -29,7 +29,7 @@ the `world_v1` preset still makes the model it made.
 from __future__ import annotations
 
 from iclft.data import simple_reversal as comparison
-from iclft.data.wording import BROAD, PRETRAIN, Wording, pick  # noqa: F401  (the pretraining side lives with the data)
+from iclft.data.wording import BROAD, OPEN, PRETRAIN, Wording, pick  # noqa: F401  (the pretraining side lives with the data)
 
 
 STUDY = Wording(
@@ -38,7 +38,7 @@ STUDY = Wording(
     "The same documents again, in another order:", ("Here is a list of words:", "The same list again:"))
 
 # corpus.wording -> the wording a corpus writes in
-WORDINGS = {"study": STUDY, "pretrain": PRETRAIN, "broad": BROAD}
+WORDINGS = {"study": STUDY, "pretrain": PRETRAIN, "broad": BROAD, "open": OPEN}
 
 # The corpus's own augmentation tasks: a note restated and turned around (local), and what follows
 # from a collection (global). Pretraining wording only; the study's prompts (local_v1, global_v1)
