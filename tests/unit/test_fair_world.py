@@ -16,7 +16,7 @@ from iclft.world import corpus
 from iclft.world.config import load_world_config
 from iclft.world.probes import FAIR_EVAL_DATASETS, EVAL_SEED, background_items
 from iclft.world.stream import Stream
-from iclft.world.wording import PRETRAIN, STUDY, study_forms
+from iclft.world.wording import PRETRAIN, STUDY, WORDINGS, study_forms
 
 
 @pytest.fixture(scope="module")
@@ -29,20 +29,35 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"[a-z]+", text.lower()))
 
 
-def test_wording_families_are_disjoint():
+def _study_pattern() -> re.Pattern:
+    forms = sorted(study_forms(), key=len, reverse=True)
+    return re.compile("|".join(rf"(?<![a-z]){re.escape(f)}(?![a-z])" for f in forms))
+
+
+@pytest.mark.parametrize("name", ["pretrain", "broad", "open"])
+def test_wording_families_are_disjoint(name):
+    wording = WORDINGS[name]
     for family in ("doc_preambles", "question_preambles", "headers", "instructions"):
-        assert not set(getattr(PRETRAIN, family)) & set(getattr(STUDY, family)), family
-    pre_words = {x for pair in PRETRAIN.comparatives for f in pair for x in f.split()} - {"more", "less"}
+        forms = getattr(wording, family)
+        assert not set(forms) & set(getattr(STUDY, family)), family
+        assert not any(_study_pattern().search(f) for f in forms), family
+    pre_words = {x for pair in wording.comparatives for f in pair for x in f.split()} - {"more", "less"}
     eval_words = {x for pair in STUDY.comparatives for f in pair for x in f.split()} - {"more", "less"}
     assert pre_words and eval_words and not pre_words & eval_words
+
+
+@pytest.mark.parametrize("name", ["broad", "open"])
+def test_broad_and_open_corpora_never_contain_an_evaluation_form(name):
+    stream = Stream(load_world_config(preset="fair", overrides=[f"corpus.wording={name}"]))
+    pattern = _study_pattern()
+    assert not [m.group(0) for i in range(400) for m in pattern.finditer(stream.episode(i).text)]
 
 
 def test_fair_corpus_never_contains_an_evaluation_form(fair):
     """No document or question preamble, comparative, header, instruction or augmentation-prompt line
     of the study side occurs in 1,500 pretraining episodes (whole words)."""
     _, episodes = fair
-    forms = study_forms()
-    pattern = re.compile("|".join(rf"(?<![a-z]){re.escape(f)}(?![a-z])" for f in sorted(forms, key=len, reverse=True)))
+    pattern = _study_pattern()
     found = Counter(m.group(0) for ep in episodes for m in pattern.finditer(ep.text))
     assert not found, found.most_common(5)
     assert {ep.kind for ep in episodes} == set(load_world_config(preset="fair").corpus.mix)
