@@ -36,7 +36,7 @@ def main() -> None:
     args = ap.parse_args()
     tok = AutoTokenizer.from_pretrained(args.model)
     model = AutoModelForCausalLM.from_pretrained(args.model).eval()
-    pool = Stream(load_world_config(preset="world")).pool
+    pool = Stream(load_world_config(preset="world_v1")).pool
     icl = IclConfig()
 
     @torch.inference_mode()

@@ -133,7 +133,7 @@ def bench_finetune(model, n_facts: int = 20, epochs: int = 1, seed: int = 0) -> 
     ]
 
 
-def bench_world(steps: int = 6, preset: str = "world") -> list[Figure]:
+def bench_world(steps: int = 6, preset: str = "world_v1") -> list[Figure]:
     """World-model pretraining throughput: `steps` optimizer steps (after one warm-up step) of the
     preset's model and rows, with a tokenizer trained on 200 episodes (rows of the same length), on
     the preset's `train.threads`."""

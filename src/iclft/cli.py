@@ -96,7 +96,7 @@ def _cmd_world(args) -> int:
     from iclft.world.pretrain import pretrain
 
     if not args.config and not args.preset:
-        raise IclftError("give a config file or --preset NAME (for example: iclft world pretrain --preset world)")
+        raise IclftError("give a config file or --preset NAME (for example: iclft world pretrain --preset fair)")
     folder = pretrain(load_world_config(args.config, args.preset, args.overrides), out=args.out, resume=args.resume)
     print(f"model: {folder}")
     return 0

@@ -76,7 +76,7 @@ def test_drill_asks_every_fact_once_and_answers_follow_from_its_documents():
 def test_pretraining_never_uses_a_word_of_the_micro_study():
     """The disjointness check: no word of the micro (or quick) preset's datasets, at seeds 0-4,
     is in the pretraining word pool, and none appears in pretraining text; so no test fact does."""
-    cfg = load_world_config(preset="world")
+    cfg = load_world_config(preset="world_v1")
     study_words = set()
     for d in load_config(preset="micro").datasets:
         study_words |= set(generate(d.name, seed=0, **d.params).meta["words"])
@@ -140,7 +140,7 @@ def test_cli_errors_are_one_line(capsys, tmp_path, monkeypatch):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(e.startswith("iclft: error: ") for e in err)
     monkeypatch.setattr("iclft.models.registry.SHIPPED_WORLD", tmp_path / "absent")
-    with pytest.raises(IclftError, match="iclft world pretrain --preset world"):
+    with pytest.raises(IclftError, match="iclft world pretrain --preset fair"):
         resolve("world")
 
 

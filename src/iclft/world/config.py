@@ -1,7 +1,7 @@
 """Configuration of `iclft world pretrain`: typed dataclasses, YAML presets (iclft/world/presets) and
 dotted overrides, through the same machinery as study configs (iclft.config).
 
-    iclft world pretrain --preset world train.steps=2000 model.hidden_size=192
+    iclft world pretrain --preset fair train.steps=2000 model.hidden_size=192
 """
 from __future__ import annotations
 
