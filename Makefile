@@ -35,6 +35,8 @@ $(VENV)/.gemma: $(VENV)/.installed
 
 demo: setup
 	$(VENV)/bin/iclft run --preset micro --report
+	@echo "One seed of the world study. The ten-seed figure (10, 20 and 50 facts): docs/world_seeds.png;"
+	@echo "its table and how it was made: README.md, 'The world study: ten seeds'."
 
 quick: setup
 	$(VENV)/bin/iclft run --preset quick --report

@@ -144,15 +144,6 @@ def test_cli_errors_are_one_line(capsys, tmp_path, monkeypatch):
         resolve("world")
 
 
-def test_bench_reports_world_pretraining_throughput():
-    from iclft.bench import bench_world
-
-    figures = {f.name: f for f in bench_world(steps=1, preset="tiny")}
-    assert figures["world_tokens_per_second"].value > 0
-    assert 0 < figures["world_mfu"].value < 1
-    assert figures["world_split_episodes_speedup"].value > 0
-
-
 def test_split_episodes_compute_the_isolated_rows_loss_less_the_cross_episode_terms(tiny_world, tmp_path):
     """Each episode on its own sequence gives the loss of isolated packed rows once the terms that
     predict an episode's first token from the episode before it are dropped; groups keep within the
