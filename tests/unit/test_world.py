@@ -126,6 +126,17 @@ def test_resume_continues_to_the_same_weights(tiny_world, tmp_path):
     a, b = load_file(tiny_world / "model.safetensors"), load_file(out / "model.safetensors")
     assert a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a)
+    # and the same log: the running mean of the loss carried over the interruption
+    last = [json.loads(line) for line in (tiny_world / "log.jsonl").read_text().splitlines()][-1]
+    resumed = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()][-1]
+    assert last["step"] == resumed["step"] == 4 and last["loss"] == resumed["loss"]
+    # a sound checkpoint of another shape is named as such, in one line
+    other = tmp_path / "other"
+    pretrain(cfg, out=str(other), progress=False, stop_at=2)
+    with pytest.raises(IclftError, match="model of another shape") as e:
+        pretrain(load_world_config(preset="tiny", overrides=[*TINY, "model.intermediate_size=96"]), out=str(other),
+                 resume=True, progress=False)
+    assert "\n" not in str(e.value)
     fresh = load_file(pretrain(load_world_config(preset="tiny", overrides=[*TINY, "train.steps=2"]),
                                out=str(tmp_path / "short"), progress=False) / "model.safetensors")
     assert not all(torch.equal(a[k], fresh[k]) for k in a)
@@ -137,8 +148,13 @@ def test_cli_errors_are_one_line(capsys, tmp_path, monkeypatch):
 
     assert main(["world", "pretrain", "--preset", "nope"]) == 2
     assert main(["world", "pretrain", "--preset", "tiny", "model.hidden_size=30"]) == 2
+    for bad in ("train.time_limit_minutes=-1", "train.eval_every=-5", "train.checkpoint_every=-1",
+                "train.warmup_steps=-2", "corpus.max_tokens=0"):
+        out = tmp_path / bad.split("=")[0]
+        assert main(["world", "pretrain", "--preset", "tiny", "--out", str(out), bad]) == 2, bad
+        assert not out.exists(), bad  # refused before any file, tokenizer or lock
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 2 and all(e.startswith("iclft: error: ") for e in err)
+    assert len(err) == 7 and all(e.startswith("iclft: error: ") for e in err)
     monkeypatch.setattr("iclft.models.registry.SHIPPED_WORLD", tmp_path / "absent")
     with pytest.raises(IclftError, match="iclft world pretrain --preset fair"):
         resolve("world")

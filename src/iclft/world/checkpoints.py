@@ -53,6 +53,7 @@ def load_checkpoint(folder: Path, model, opt) -> dict:
     try:
         state = json.loads((ck / "state.json").read_text())
         files = state.pop("files")
+        _check_shapes(model, ck / files["model"])
         load_model(model, str(ck / files["model"]))
         tensors = load_file(str(ck / files["optimizer"]))
         per_param: dict[int, dict] = {}
@@ -63,3 +64,19 @@ def load_checkpoint(folder: Path, model, opt) -> dict:
         return state
     except (OSError, ValueError, RuntimeError, KeyError, TypeError, SafetensorError) as e:
         raise IclftError(f"{ck}: damaged checkpoint, cannot resume ({type(e).__name__}: {e})") from None
+
+
+def _check_shapes(model, weights: Path) -> None:
+    """A sound checkpoint of another model (the config changed since it was written) is named as
+    such, in one line, before loading would list every tensor that differs."""
+    from safetensors import safe_open
+
+    with safe_open(str(weights), framework="pt") as f:
+        saved = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+    ours = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    differ = sorted(k for k in saved.keys() & ours.keys() if saved[k] != ours[k])
+    if differ:
+        k = differ[0]
+        raise IclftError(f"{weights.parent}: the checkpoint is of a model of another shape ({len(differ)} tensors "
+                         f"differ, e.g. {k}: {saved[k]} saved, {ours[k]} now): resume with the config it was made "
+                         f"with (world.yaml or the run's overrides), or start a new --out")

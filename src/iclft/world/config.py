@@ -141,9 +141,14 @@ def validate(cfg: WorldConfig) -> None:
         if not isinstance(mix, dict) or set(mix) - set(KINDS) or not mix \
                 or not all(isinstance(w, (int, float)) and w >= 0 for w in mix.values()) or not sum(mix.values()) > 0:
             raise IclftError(f"{name} must weigh some of {', '.join(KINDS)} with non-negative numbers, got {mix}")
-    if c.curriculum_rows < 0 or c.warmup_rows < 0 or t.threads < 0 or t.copy_warmup_steps < 0:
-        raise IclftError("corpus.curriculum_rows, corpus.warmup_rows, train.threads and train.copy_warmup_steps "
-                         "must be non-negative")
+    for name, value in (("corpus.curriculum_rows", c.curriculum_rows), ("corpus.warmup_rows", c.warmup_rows),
+                        ("train.threads", t.threads), ("train.copy_warmup_steps", t.copy_warmup_steps),
+                        ("train.eval_every", t.eval_every), ("train.checkpoint_every", t.checkpoint_every),
+                        ("train.warmup_steps", t.warmup_steps), ("train.time_limit_minutes", t.time_limit_minutes)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise IclftError(f"{name} must be 0 or more, got {value}")
+    if c.max_tokens < 64:  # checked before a tokenizer is trained or a folder locked
+        raise IclftError(f"corpus.max_tokens must be at least 64 (a training row holds whole episodes), got {c.max_tokens}")
     if c.words not in ("grammar", "disjoint") or c.wording not in WORDINGS:
         raise IclftError(f"corpus.words must be grammar or disjoint and corpus.wording {' or '.join(WORDINGS)}, "
                          f"got {c.words!r} and {c.wording!r}")

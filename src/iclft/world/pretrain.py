@@ -61,6 +61,7 @@ class Progress:
     tokens: int = 0
     seconds: float = 0.0
     log: list = field(default_factory=list)
+    losses: list = field(default_factory=list)  # the steps' losses since the last evaluation (its mean is logged)
 
 
 @contextmanager
@@ -257,7 +258,7 @@ def _train(cfg: WorldConfig, folder: Path, acc, resume: bool, show: bool, stop_a
                 f.writelines(json.dumps(entry) + "\n" for entry in p.log)
     if resume:
         state = load_checkpoint(folder, model, opt)
-        p = Progress(state["step"], state["tokens"], state["seconds"], state["log"])
+        p = Progress(state["step"], state["tokens"], state["seconds"], state["log"], state.get("losses", []))
     model, opt = acc.prepare(model, opt)
     model.train()
     heldout = eval_datasets(fair=cfg.corpus.wording != "study")
@@ -265,7 +266,7 @@ def _train(cfg: WorldConfig, folder: Path, acc, resume: bool, show: bool, stop_a
     per_step = t.batch_size * acc.num_processes
     bar = tqdm(total=t.steps, initial=p.step, desc=f"world {cfg.name}", unit="step",
                disable=not show or not acc.is_main_process)
-    t0, losses = time.perf_counter() - p.seconds, []
+    t0, losses = time.perf_counter() - p.seconds, p.losses  # a resumed run continues the running mean
 
     def checkpoint():
         if acc.is_main_process:
@@ -290,7 +291,7 @@ def _train(cfg: WorldConfig, folder: Path, acc, resume: bool, show: bool, stop_a
             if known:
                 entry["background"] = background_accuracy(acc.unwrap_model(model), tok, known)
             p.log.append(entry)
-            losses = []
+            losses.clear()
             if acc.is_main_process:
                 bar.write(json.dumps(entry))
                 with open(folder / "log.jsonl", "a") as f:
