@@ -32,6 +32,14 @@ inheritance down a category tree. Worlds are of six kinds:
 
     repeat      a world's documents, then the same documents again in another order
     list        a list of words, then the same list again
+    background  (fair corpora) notes on a persistent background world and questions on it, some
+                closed book: knowledge that can only live in the weights
+
+A fair corpus (`wording` PRETRAIN, BROAD or OPEN, iclft.world.wording) writes only the pretraining
+side of every wording family, its words from `disjoint_pool` (a grammar no dataset draws from), and
+its own augmentation tasks (`restate_episode`, `infer_episode`) in place of the study's prompts; it
+has comparison, drill, background, local, global, repeat and list episodes (PRETRAIN_KINDS). What
+follows describes the first corpus (STUDY wording), which the `world_v1` preset still writes.
 
 The local and global kinds teach the model the study's augmentation formats, as the first four
 teach it the in-context format; their comparison rewrites follow a training preamble, so every
