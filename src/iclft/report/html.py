@@ -184,16 +184,18 @@ def run_page(run: Run, scoring: str, figures: dict[str, Path]) -> str:
 
 
 def comparison_page(runs: list[Run], scoring: str, figures: dict[str, Path]) -> str:
-    """The page comparing runs: per dataset, a panel per run and a column per run."""
+    """The page comparing runs: per dataset, the mean over seeds where a model has several (first:
+    it is what a reader of a grid over seeds came for), a panel per run and a column per run; the
+    table of runs at the end."""
     datasets = list(dict.fromkeys(d for run in runs for d in run.datasets))
     parts = [f"<h1>iclft comparison: {len(runs)} runs</h1>",
-             f'<p class="sub">{_e(" · ".join(r.label for r in runs))}</p>',
-             table_html(runs_table(runs)), _nav(datasets)]
+             f'<p class="sub">{_e(" · ".join(r.label for r in runs))}</p>', _nav(datasets)]
     for dataset in datasets:
-        parts += [f'<h2 id="{_anchor(dataset)}">{_e(dataset)}</h2>',
-                  figure_html(figures[dataset], f"{dataset}: accuracy by the {scoring} scoring, one panel "
-                                                f"per run, 95% confidence intervals, chance dashed"),
-                  table_html(comparison_table(runs, dataset, scoring))]
+        parts.append(f'<h2 id="{_anchor(dataset)}">{_e(dataset)}</h2>')
         for model, group in seed_groups(runs).items():
             parts += [f"<h3>{_e(model)}: mean over seeds</h3>", table_html(seeds_table(group, dataset, scoring))]
+        parts += [figure_html(figures[dataset], f"{dataset}: accuracy by the {scoring} scoring, one panel "
+                                                f"per run, 95% confidence intervals, chance dashed"),
+                  table_html(comparison_table(runs, dataset, scoring))]
+    parts += ["<h2>Runs</h2>", table_html(runs_table(runs))]
     return _page(f"iclft comparison: {', '.join(r.label for r in runs)}", "\n".join(parts))

@@ -54,10 +54,12 @@ def run_markdown(run: Run, scoring: str, figure_links: dict[str, str]) -> str:
 
 def comparison_markdown(runs: list[Run], scoring: str, figure_links: dict[str, str]) -> str:
     datasets = list(dict.fromkeys(d for run in runs for d in run.datasets))
-    out = [f"# iclft comparison: {len(runs)} runs", "", table_markdown(runs_table(runs))]
+    out = [f"# iclft comparison: {len(runs)} runs"]
     for dataset in datasets:
-        out += ["", f"## {_cell(dataset)}", "", _figure(dataset, figure_links[dataset], scoring), "",
-                table_markdown(comparison_table(runs, dataset, scoring))]
+        out += ["", f"## {_cell(dataset)}"]
         for model, group in seed_groups(runs).items():
             out += ["", f"### {_cell(model)}: mean over seeds", "", table_markdown(seeds_table(group, dataset, scoring))]
+        out += ["", _figure(dataset, figure_links[dataset], scoring), "",
+                table_markdown(comparison_table(runs, dataset, scoring))]
+    out += ["", "## Runs", "", table_markdown(runs_table(runs))]
     return "\n".join(out) + "\n"
