@@ -67,7 +67,7 @@ from iclft.data import simple_reversal as comparison
 from iclft.data import syllogism
 from iclft.data.sentences import split_sentences
 from iclft.data.taxonomy import RELATIONS, Category, Fact, Taxonomy
-from iclft.data.words import ONSETS, SECOND_ONSETS, VOWELS, CODAS, candidates, is_english
+from iclft.data.words import CODAS, ONSETS, SECOND_ONSETS, VOWELS, candidates, is_english
 from iclft.world.wording import INFER, RESTATE, STUDY, Wording, pick
 
 KINDS = ("comparison", "drill", "syllogism", "taxonomy", "local", "global", "repeat", "list", "background")

@@ -39,7 +39,8 @@ class Stream:
         self.background = corpus.background_world(cfg.seed, pool, c.background_facts, c.background_two_way,
                                                   self.wording) if c.background_facts else None
         # random worlds never reuse a background word, which would give it other facts
-        self.pool = tuple(w for w in pool if w not in self.background.words) if self.background else pool
+        taken = self.background.words if self.background else frozenset()
+        self.pool = tuple(w for w in pool if w not in taken)
         self.tokenizer = tokenizer
 
     def max_size(self, index: int) -> float:
