@@ -1,7 +1,7 @@
 """What a pretraining run measures as it goes: held-out in-context accuracy on the micro study's
 datasets at seed EVAL_SEED, copy accuracy, and (with a background world) what the weights know.
 
-A fair corpus (corpus.wording: pretrain) is measured in evaluation wording only, on worlds whose
+A fair corpus (corpus.wording other than study) is measured in evaluation wording only, on worlds whose
 words it cannot contain: simple reversals with the regular comparatives at 20 and 40 facts, asked
 as the study asks them, and its background facts asked closed book, in the study's own frame for
 pretrained and finetuned models (its instruction, then an evaluation question preamble)."""
