@@ -247,7 +247,7 @@ def test_copy_warmup_runs_before_the_corpus_and_is_logged(tmp_path):
     lines = [json.loads(x) for x in (folder / "log.jsonl").read_text().splitlines()]
     assert lines[0]["copy_warmup_step"] == 100 and 0 <= lines[0]["copy"] <= 1 and lines[0]["loss"] > 0
     assert "heldout" in lines[-1]
-    with pytest.raises(IclftError, match="must be non-negative"):
+    with pytest.raises(IclftError, match="train.copy_warmup_steps must be 0 or more"):
         load_world_config(preset="tiny", overrides=["train.copy_warmup_steps=-1"])
     for bad, message in (("train.learning_rate=.inf", "train.learning_rate must be a positive finite number"),
                          ("train.max_grad_norm=-1", "train.max_grad_norm must be a positive finite number"),
