@@ -57,7 +57,7 @@ def switched(ds: Dataset, families: tuple[str, ...]) -> tuple[Dataset, IclConfig
     if "questions" in families:
         swaps += list(zip(comparison.TEST_PREAMBLES, PRETRAIN.question_preambles))
     if "comparatives" in families:
-        regular = [pair for pair in PRETRAIN.comparatives if pair[0].startswith("more ")]
+        regular = comparison.WORDINGS["world_pretraining"][2]["regular"]
         swaps += [(e, p) for ev, pr in zip(comparison.REGULAR, regular) for e, p in zip(ev, pr)]
 
     def sub(text: str) -> str:

@@ -28,11 +28,7 @@ def _run_argv(model_dir, tmp_path, out, *extra):
 
 def _error(capsys) -> str:
     """The one error line a failed command printed (progress bars and warnings may come before it)."""
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    errors = [line for line in err.splitlines() if line.startswith("iclft: error: ")]
-    assert len(errors) == 1, err
-    return errors[0]
+    return _error_in(capsys.readouterr().err)
 
 
 def _files(folder):

@@ -72,11 +72,11 @@ def _two_way(rng: random.Random, correct: str, wrong: str) -> tuple[tuple[str, s
 # The 13 features compared with "more X" / "less X": a model that knows the rule (swap the sides and
 # "more" with "less") can reverse them for an X it never saw; the one-word pairs ("heavier" /
 # "lighter") need the antonym known beforehand (iclft.world.wording: world models use these).
-REGULAR = tuple((f, c) for f, c in FEATURES if f.startswith("more "))
-
-
 def _regular(pairs):
     return tuple((f, c) for f, c in pairs if f.startswith("more "))
+
+
+REGULAR = _regular(FEATURES)
 
 
 # wording -> (document preambles, test preambles, {features: comparatives}). `world_pretraining` is the
