@@ -6,6 +6,7 @@ iclft.data.STATEMENTS names another) may define
     classify_statements(ds, sentences) -> ["entailed" | "contradicted" | "other", ...]
     oracle_statements(ds) -> [sentence, ...]
 Both are optional; a dataset without them reports no quality shares and has no oracle condition.
+A dataset folder written by hand or imported has no checker; its oracle is its oracle.jsonl.
 Generated texts are judged sentence by sentence, unless the module sets SPLIT_STATEMENTS = False
 (a Berglund fact often takes two sentences: "Ever heard of Ann Lee? They're the person who ...").
 
@@ -26,8 +27,19 @@ from iclft.data.sentences import LABELS, split_sentences
 
 
 def _module(ds: Dataset) -> ModuleType | None:
-    name = ds.meta.get("generator", ds.name)
+    """The statements module of the generator that made `ds`; None for a dataset folder written by
+    hand or imported (iclft.data.userdata), whatever its name."""
+    name = ds.meta.get("generator")
     return statements_module(name) if name in GENERATORS else None
+
+
+def _oracle(ds: Dataset) -> list[str] | None:
+    """The dataset's oracle statements: its oracle.jsonl's (meta["oracle"], set by the loader of
+    dataset folders), else its generator's; None when it has neither."""
+    if "oracle" in ds.meta:
+        return list(ds.meta["oracle"])
+    make = getattr(_module(ds), "oracle_statements", None)
+    return None if make is None else make(ds)
 
 
 def statement_shares(ds: Dataset, texts: list[str]) -> dict | None:
@@ -45,11 +57,11 @@ def statement_shares(ds: Dataset, texts: list[str]) -> dict | None:
 
 
 def oracle_statements(ds: Dataset) -> list[str]:
-    make = getattr(_module(ds), "oracle_statements", None)
-    if make is None:
+    statements = _oracle(ds)
+    if statements is None:
         raise IclftError(f"finetune_aug_oracle: dataset {ds.name!r} has no oracle statements "
-                         f"(its generator defines no oracle_statements)")
-    return make(ds)
+                         f"(no oracle.jsonl, and no generator that defines oracle_statements)")
+    return statements
 
 
 def _normal(text: str) -> str:
@@ -59,11 +71,11 @@ def _normal(text: str) -> str:
 def oracle_overlap(ds: Dataset) -> dict[str, dict] | None:
     """Per test split: how many test statements appear verbatim (case aside, at a word start) in
     the oracle's sentences; None when the dataset has no oracle."""
-    module = _module(ds)
-    if getattr(module, "oracle_statements", None) is None:
+    statements = _oracle(ds)
+    if statements is None:
         return None
-    corpus = "".join(_normal(s) for s in module.oracle_statements(ds))
-    answer_only = getattr(module, "TEST_STATEMENT", "") == "answer"
+    corpus = "".join(_normal(s) for s in statements)
+    answer_only = getattr(_module(ds), "TEST_STATEMENT", "") == "answer"
     out: dict[str, dict] = {}
     for it in ds.test:
         answer = it.choices[it.answer]

@@ -1,7 +1,8 @@
 """`finetune_aug_oracle` (beyond the paper): finetuning on the training documents plus the
 dataset's own symbolic facts and their entailments rendered as sentences (reversals, valid
 conclusions, inherited properties), in place of model-written text. An upper bound on what
-augmentation can add: every added statement is entailed by the training facts.
+augmentation can add: every added statement is entailed by the training facts. A dataset folder
+(iclft.data.userdata) brings its own oracle statements in oracle.jsonl.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ def run(model, dataset, cfg) -> ConditionResult:
     t0 = time.perf_counter()
     originals = {d.text for d in dataset.train}
     texts = [s for s in dict.fromkeys(oracle_statements(dataset)) if s not in originals]
-    provenance = {"source": "oracle_statements", "generator": dataset.meta.get("generator"),
+    source = "oracle.jsonl" if "oracle" in dataset.meta else "oracle_statements"
+    provenance = {"source": source, "generator": dataset.meta.get("generator"),
                   "version": dataset.meta.get("version"), "seed": dataset.meta.get("seed")}
     files = {f"augment/{dataset.name}__finetune_aug_oracle.jsonl":
              records_jsonl([{"kept": [t], "provenance": provenance} for t in texts])}

@@ -16,7 +16,10 @@ from iclft import IclftError
 from iclft.data import GENERATORS, generate, generator_params, load_dataset, save_dataset
 from iclft.data.checker import validate
 from iclft.data.export import export
+from iclft.data.importers import import_hf, import_jsonl, parse_fields
+from iclft.data.lm_eval_import import import_lm_eval
 from iclft.data.schema import Dataset
+from iclft.data.userdata import load_user_dataset, read_meta
 
 DATASET_FILES = ("train.jsonl", "test.jsonl", "meta.json")
 
@@ -80,8 +83,26 @@ def data_generate(name: str, seed: int, out: str | Path, params: dict[str, str])
     return 0
 
 
+def _generated(folder: str | Path) -> bool:
+    """Whether a generator wrote the dataset folder (else it was imported or written by hand); a
+    damaged meta.json counts as a generator's, for the checker to report."""
+    try:
+        return Path(folder).is_dir() and "generator" in read_meta(Path(folder))
+    except IclftError:
+        return True
+
+
 def data_validate(folder: str | Path) -> int:
-    """Print every problem and return 1, or print one "ok" line and return 0."""
+    """Print every problem and return 1, or print one "ok" line and return 0. A folder no generator
+    wrote has no symbolic checker: it is checked by loading it (docs/data-format.md)."""
+    if not _generated(folder):
+        try:
+            ds = load_user_dataset(folder)
+        except IclftError as e:
+            print(f"{e}\n1 problem(s) in {folder}")
+            return 1
+        print(f"ok: {ds.name} (a dataset folder, no symbolic checker): {format_sizes(ds.sizes())}")
+        return 0
     problems = validate(folder)
     for problem in problems:
         print(problem)
@@ -97,11 +118,12 @@ def data_show(folder: str | Path, split: str | None = None, n: int = 3) -> int:
     """Print a few training documents, then `n` test items of `split` (of every split when None)."""
     if n < 0:
         raise IclftError(f"n must be at least 0, got {n}")
-    ds = load_dataset(folder)
+    ds = load_dataset(folder) if _generated(folder) else load_user_dataset(folder)
     splits = ds.splits()
     if split is not None and split not in splits:
         raise IclftError(f"{folder}: no test split {split!r}; splits: {', '.join(splits)}")
-    print(f"{ds.name} seed {ds.meta.get('seed')}: {format_sizes(ds.sizes())}")
+    seed = f" seed {ds.meta['seed']}" if "seed" in ds.meta else ""
+    print(f"{ds.name}{seed}: {format_sizes(ds.sizes())}")
     print("training documents:")
     for doc in ds.train[:3]:
         print(f"  {doc.id}: {doc.text}")
@@ -118,4 +140,22 @@ def data_export(folder: str | Path, fmt: str, out: str | Path) -> int:
     print(f"wrote {out} ({fmt}): {', '.join(names)}")
     if fmt == "lm-eval":
         print(f"run: lm_eval --include_path {out} --tasks {','.join(names)} --model hf --model_args pretrained=MODEL")
+    return 0
+
+
+def data_import(kind: str, inputs: list[str], documents: str, out: str | Path, name: str | None = None,
+                description: str = "", oracle: str | None = None, fields: list[str] = (),
+                split: str | None = None) -> int:
+    """Write the dataset folder `out` (docs/data-format.md) from DOCS and `inputs`: for "jsonl" the
+    questions file, for "lm-eval" task files, for "hf" a saved dataset or parquet. `fields`:
+    FIELD=COLUMN pairs (jsonl's --field, hf's --map); `split`: the lm-eval task's split, or the
+    DatasetDict split to read."""
+    if kind == "jsonl":
+        done = import_jsonl(documents, inputs[0], out, name, description, oracle, parse_fields(fields))
+    elif kind == "lm-eval":
+        done = import_lm_eval(inputs, documents, out, name, description, oracle, split)
+    else:
+        done = import_hf(inputs[0], documents, out, name, description, oracle, parse_fields(fields, "--map"), split)
+    print(f"{done.status} {out}: {done.dataset.name}: {format_sizes(done.dataset.sizes())}")
+    print(f"use it in a study config: datasets: [{{path: {out}}}]")
     return 0

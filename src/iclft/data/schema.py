@@ -4,6 +4,8 @@ A dataset is a folder holding three files:
     train.jsonl   one Document a line
     test.jsonl    one TestItem a line
     meta.json     generator, version, seed, parameters, sizes
+and, for a dataset with oracle statements of its own (an imported one), oracle.jsonl. A folder
+written by hand or imported is read by iclft.data.userdata (docs/data-format.md).
 """
 from __future__ import annotations
 
@@ -110,6 +112,9 @@ def save_dataset(ds: Dataset, folder: str | Path) -> Path:
     test_records = [{**asdict(t), "choices": list(t.choices), "valid": list(t.valid)} for t in ds.test]
     atomic_write_text(folder / "test.jsonl", "".join(_dumps(r) + "\n" for r in test_records))
     meta = {**ds.meta, "name": ds.name, "sizes": ds.sizes()}
+    if "oracle" in meta:  # a user dataset's oracle statements (iclft.data.userdata): a file of their own
+        oracle = meta.pop("oracle")
+        atomic_write_text(folder / "oracle.jsonl", "".join(_dumps({"text": t}) + "\n" for t in oracle))
     atomic_write_text(folder / "meta.json", json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return folder
 

@@ -21,6 +21,8 @@ COST_ROWS = {
     "train_loss_tokens": "tokens in the loss",
     "train_tokens_per_second": "train tokens/s",
     "epoch_loss": "loss by epoch",
+    "augment_quality_before_filter": "augmentations' quality before the filter",
+    "augment_quality": "augmentations' quality (trained on)",
 }
 
 SCORING_NAMES = {"sum": "summed log-likelihood", "mean": "per-token log-likelihood",
@@ -73,6 +75,9 @@ def shortcut_table(run: Run, dataset: str) -> Table | None:
 
 
 def _format_cost(key: str, value) -> str:
+    if isinstance(value, dict) and "n_statements" in value:  # augment_quality, before and after the filter
+        return (f"of {value['n_statements']:,} statements: entailed {value['entailed']:.0%}, "
+                f"contradicted {value['contradicted']:.0%}, neither {value['other']:.0%}")
     if isinstance(value, list):
         return " → ".join(_format_cost(key, v) for v in value)
     if key.endswith("_seconds") and isinstance(value, (int, float)):
@@ -145,6 +150,9 @@ def dataset_facts(run: Run, dataset: str) -> str:
     params = ", ".join(f"{k}={v}" for k, v in meta.get("params", {}).items()) or "defaults"
     overlap = meta.get("oracle_overlap")
     oracle = f"; test statements the oracle writes verbatim: {overlap_text(overlap)}" if overlap else ""
+    if "path" in meta and "generator" not in meta:  # a dataset folder, loaded (iclft.data.userdata)
+        return (f"{sizes.get('train', '?')} training documents; test items: {test_text}; "
+                f"loaded from {meta['path']}{oracle}")
     return (f"{sizes.get('train', '?')} training documents; test items: {test_text}; "
             f"generator {meta.get('generator', dataset)} v{meta.get('version', '?')}, "
             f"seed {meta.get('seed', '?')}, {params}{oracle}")

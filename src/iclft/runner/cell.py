@@ -11,7 +11,8 @@ A cell's key is the sha256 of a JSON document (`key_parts`) that names, and only
                                                                    # (served: URL, model id, what the
                                                                    # server reports, and a fingerprint
                                                                    # of its weights, see cell_cache)
-     "dataset": {"name", "sha256", "limit"},                       # the generated content, not its recipe
+     "dataset": {"name", "sha256", "limit"},                       # the generated or loaded content,
+                                                                   # not its recipe or folder
      "condition": "icl",
      "config": {"seed", "icl", "finetune", "augment", "scoring"}}  # every section a condition may read
 
@@ -60,8 +61,11 @@ def _sha256(obj) -> str:
 
 
 def dataset_hash(ds: Dataset) -> str:
-    """The hash of everything generated: documents, test items and meta (generator, version, params)."""
-    return _sha256(dataclasses.asdict(ds))
+    """The hash of everything generated: documents, test items and meta (generator, version, params).
+    Where a dataset folder was loaded from (meta's `path`) is left out: a moved copy is the same data."""
+    record = dataclasses.asdict(ds)
+    record["meta"].pop("path", None)
+    return _sha256(record)
 
 
 def key_parts(cfg: StudyConfig, model: dict, ds: Dataset, ds_hash: str, limit: int, condition: str,

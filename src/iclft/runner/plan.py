@@ -1,14 +1,16 @@
-"""Planning a study, before any model runs: the datasets generated and limited, and every cell
-(dataset x condition) keyed for the cell cache. Bad input (dataset parameters, model name) fails here."""
+"""Planning a study, before any model runs: the datasets generated (or loaded from their folders)
+and limited, and every cell (dataset x condition) keyed for the cell cache. Bad input (dataset
+parameters, a fault in a dataset folder, model name) fails here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from iclft import IclftError
-from iclft.config import StudyConfig, finetuned_model, finetunes
+from iclft.config import DatasetConfig, StudyConfig, finetuned_model, finetunes
 from iclft.data import generate
 from iclft.data.schema import Dataset
+from iclft.data.userdata import load_user_dataset
 from iclft.models.base import planned_identity
 from iclft.runner.cell import Cell, cell_key, dataset_hash, key_parts
 from iclft.runner.grid import Point
@@ -45,9 +47,16 @@ class Data(NamedTuple):
     notes: list[str]  # what `limit` left out
 
 
+def dataset_of(d: DatasetConfig, seed: int) -> Dataset:
+    """A config entry's whole dataset: its folder's (`path`), or generated."""
+    if d.path:
+        return load_user_dataset(d.path, d.name or None)
+    return generate(d.name, seed=seed, **d.params)
+
+
 def plan_data(cfg: StudyConfig) -> Data:
-    """Generate the datasets and apply their limits; needs no model."""
-    datasets = [generate(d.name, seed=cfg.seed, **d.params) for d in cfg.datasets]
+    """Generate or load the datasets and apply their limits; needs no model."""
+    datasets = [dataset_of(d, cfg.seed) for d in cfg.datasets]
     limited = [limit_items(ds, d.limit, cfg.seed) for ds, d in zip(datasets, cfg.datasets)]
     return Data(datasets, [lim for lim, _ in limited], [n for _, ns in limited for n in ns])
 

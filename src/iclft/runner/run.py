@@ -2,7 +2,8 @@
 
     RUN_DIR/
       config.yaml        the resolved config
-      data/NAME/         each dataset as generated (train.jsonl, test.jsonl, meta.json)
+      data/NAME/         each dataset as generated or loaded (train.jsonl, test.jsonl, meta.json;
+                         a loaded folder's meta.json records its path and its files' SHA-256)
       items/NAME__COND.jsonl   one scored record per test item
       augment/NAME__COND.jsonl augmentations with provenance (augmented conditions only)
       cells/NAME__COND.json    the cell's cache key, costs, notes and model facts
@@ -45,6 +46,9 @@ from iclft.results import SCHEMA_VERSION, Summary, overlap_text
 from iclft.eval.shortcuts import shortcut_rows
 
 log = logging.getLogger("iclft")
+# What the summary says of each dataset beside its sizes: a generated one's recipe, a loaded
+# folder's place and its files' SHA-256 (whichever the dataset's meta has).
+DATASET_FACTS = ("generator", "version", "seed", "params", "path", "sha256")
 
 
 def package_versions() -> dict[str, str]:
@@ -91,8 +95,7 @@ def write_summary(plan: Plan, work: Path, cells: list[Finished], model: dict,
         "schema_version": SCHEMA_VERSION, "iclft_version": __version__, "name": cfg.name,
         "started": started, "wall_seconds": round(seconds, 1), "seed": cfg.seed,
         "model": {"name": cfg.model.name, **model},
-        "datasets": {ds.name: {"sizes": ds.sizes(), **{k: ds.meta[k] for k in ("generator", "version",
-                                                                                "seed", "params")},
+        "datasets": {ds.name: {"sizes": ds.sizes(), **{k: ds.meta[k] for k in DATASET_FACTS if k in ds.meta},
                                "oracle_overlap": oracle_overlap(by_name[ds.name])}  # on the items scored
                      for ds in plan.datasets},
         "conditions": cfg.conditions, "primary_scoring": cfg.scoring.primary,
