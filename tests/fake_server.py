@@ -12,6 +12,8 @@ made-up but deterministic model, and the faults a real server shows, each on com
     Fake.fault_from = K       the first K completions requests are answered well, the rest faulty
     Fake.fault_on = TEXT      only requests with a prompt that holds TEXT are faulty
     Fake.scale = S            every log-probability times S: new weights behind the same model id
+    Fake.by_prompt = True     a generated text names its prompt (a digest of it), not its place in
+                              the request: the same whatever the batching ("out<digest>.<sample>")
 
 `server()` is the pytest fixture; it resets every setting and gives the base URL.
 """
@@ -19,6 +21,7 @@ import json
 import re
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -46,12 +49,14 @@ class Fake(BaseHTTPRequestHandler):
     fault_on: str | None = None
     delay = 0.05
     scale = 1.0
+    by_prompt = False
     release = threading.Event()  # set at teardown: a "never" answer stops waiting
 
     @classmethod
     def reset(cls):
         cls.calls, cls.fail_first, cls.logprobs, cls.one_prompt, cls.off_by_one = [], 0, True, False, False
         cls.fault, cls.fault_from, cls.fault_on, cls.delay, cls.scale = None, 0, None, 0.05, 1.0
+        cls.by_prompt = False
         cls.release = threading.Event()
 
     def log_message(self, *args):
@@ -123,7 +128,7 @@ class Fake(BaseHTTPRequestHandler):
                 choices.append({"index": i, "text": prompt + "!", "logprobs": lp if Fake.logprobs else None})
             else:
                 for k in range(payload.get("n", 1)):
-                    text = f" out{i}.{k}"
+                    text = f" out{zlib.crc32(prompt.encode()) if Fake.by_prompt else i}.{k}"
                     lp = {"tokens": [" out"], "text_offset": [len(prompt)], "token_logprobs": [_logprob(" out")]}
                     choices.append({"index": i * payload.get("n", 1) + k, "text": text, "finish_reason": "stop",
                                     "logprobs": lp if payload.get("logprobs") else None})

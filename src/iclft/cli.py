@@ -65,11 +65,43 @@ def _cmd_data(args) -> int:
         return commands.data_validate(args.folder)
     if args.data_command == "show":
         return commands.data_show(args.folder, args.split, args.n)
+    if args.data_command == "import":
+        return commands.data_import(args.import_format, args.inputs, args.documents, args.out, args.name,
+                                    args.description, args.oracle, args.field, args.split)
     return commands.data_export(args.folder, args.format, args.out)
 
 
+def _add_import_parser(dsub) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--documents", required=True,
+                        help="the training documents: a JSONL file with a text field, or a folder of .txt/.md files")
+    common.add_argument("--out", required=True, help="the dataset folder to write (new or empty)")
+    common.add_argument("--name", help="the dataset's name (default: the folder's)")
+    common.add_argument("--description", default="")
+    common.add_argument("--oracle", help="a JSONL file of {\"text\": ...}: true consequences of the documents "
+                                         "(enables finetune_aug_oracle)")
+    common.set_defaults(field=[], split=None)
+    imp = dsub.add_parser("import", help="write a dataset folder from your documents and questions "
+                                         "(docs/data-format.md)")
+    isub = imp.add_subparsers(dest="import_format", required=True)
+    jsonl = isub.add_parser("jsonl", parents=[common], help="questions in a JSONL or CSV file")
+    jsonl.add_argument("--questions", dest="inputs", nargs=1, required=True, metavar="Q.jsonl|Q.csv",
+                       help="the questions: prompt, choices, answer, ... (docs/data-format.md)")
+    jsonl.add_argument("--field", action="append", default=[], metavar="FIELD=COLUMN",
+                       help="read FIELD (prompt, choices, answer, valid, split, id, meta) from COLUMN")
+    lm = isub.add_parser("lm-eval", parents=[common],
+                         help="lm-evaluation-harness multiple_choice tasks, one split each")
+    lm.add_argument("inputs", nargs="+", metavar="TASK.yaml")
+    lm.add_argument("--split", help="the split's name (one task; default: the task's alias or name)")
+    hf = isub.add_parser("hf", parents=[common], help="a Hugging Face dataset saved with save_to_disk, or parquet")
+    hf.add_argument("inputs", nargs=1, metavar="PATH")
+    hf.add_argument("--map", dest="field", action="append", default=[], metavar="FIELD=COLUMN[,...]",
+                    help="read FIELD (prompt, choices, answer, valid, split, id, meta) from COLUMN")
+    hf.add_argument("--split", help="the DatasetDict split to read (default: each that has a prompt column)")
+
+
 def _add_data_parser(sub) -> None:
-    data = sub.add_parser("data", help="list, generate, validate, show and export datasets")
+    data = sub.add_parser("data", help="list, generate, validate, show, export and import datasets")
     dsub = data.add_subparsers(dest="data_command", required=True)
     dsub.add_parser("list", help="the datasets and their parameters")
     gen = dsub.add_parser("generate", help="generate a dataset folder (train.jsonl, test.jsonl, meta.json)")
@@ -88,6 +120,7 @@ def _add_data_parser(sub) -> None:
     exp.add_argument("folder")
     exp.add_argument("--format", choices=["lm-eval", "hf"], required=True)
     exp.add_argument("--out", required=True)
+    _add_import_parser(dsub)
     data.set_defaults(func=_cmd_data)
 
 
@@ -113,6 +146,43 @@ def _add_world_parser(sub) -> None:
     pre.add_argument("overrides", nargs="*", default=[], metavar="KEY=VALUE",
                      help="config overrides with dotted keys, e.g. train.steps=200")
     world.set_defaults(func=_cmd_world)
+
+
+def _cmd_augment(args) -> int:
+    from iclft.augment import tool
+
+    acfg = tool.augment_config(args.method, samples=args.samples, max_new_tokens=args.max_new_tokens,
+                               temperature=args.temperature, top_p=args.top_p, seed=args.seed,
+                               max_inputs=args.max_inputs, filter=args.filter, batch_size=args.batch_size,
+                               cache_dir=args.cache_dir, use_cache=False if args.no_cache else None)
+    tool.run(tool.Options(args.corpus, args.method, args.model, args.out, args.base_url, args.concurrency,
+                          args.text_column, args.resume, args.chunk_size), acfg)
+    return 0
+
+
+def _add_augment_parser(sub) -> None:
+    aug = sub.add_parser("augment", help="write a model's augmentations of a corpus as finetuning data (docs/augment.md)")
+    aug.add_argument("corpus", help="a folder of .txt/.md files, a .jsonl file with a text field, an iclft "
+                                    "dataset folder, or a Hugging Face dataset saved to disk")
+    aug.add_argument("--method", required=True, help="local, global, selfqa or implications")
+    aug.add_argument("--filter", help="none (default) or consistency: keep what the model judges true of the corpus")
+    aug.add_argument("--model", required=True, help="a model name (as model.name), or openai:MODEL with --base-url")
+    aug.add_argument("--base-url", default="", help="a served model's OpenAI-compatible URL (http://HOST:PORT/v1)")
+    aug.add_argument("--concurrency", type=int, default=1, help="a served model: requests in flight at once")
+    aug.add_argument("--out", required=True, help="the output folder (new or empty, or one to resume)")
+    aug.add_argument("--samples", type=int, help="samples per input (default: the study's, 1)")
+    aug.add_argument("--temperature", type=float, help="sampling temperature, 0: greedy (default: the study's)")
+    aug.add_argument("--top-p", type=float, help="nucleus sampling (default: the study's)")
+    aug.add_argument("--max-new-tokens", type=int, help="tokens per output (default: the method's in the study)")
+    aug.add_argument("--seed", type=int, help="sampling seed (default 0)")
+    aug.add_argument("--max-inputs", type=int, help="augment a seeded sample of at most N inputs (default: all)")
+    aug.add_argument("--batch-size", type=int, help="prompts generated together (default: the study's)")
+    aug.add_argument("--text-column", default="text", help="the text field of a JSONL or Hugging Face corpus")
+    aug.add_argument("--cache-dir", help="the augmentation cache, shared with studies (default: augment.cache_dir)")
+    aug.add_argument("--no-cache", action="store_true", help="neither read nor write the augmentation cache")
+    aug.add_argument("--resume", action="store_true", help="continue the journal in --out (also done without it)")
+    aug.add_argument("--chunk-size", type=int, default=64, help=argparse.SUPPRESS)  # inputs a journal line
+    aug.set_defaults(func=_cmd_augment)
 
 
 def _cmd_bench(args) -> int:
@@ -165,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge.set_defaults(func=_cmd_merge)
     _add_data_parser(sub)
     _add_world_parser(sub)
+    _add_augment_parser(sub)
 
     bench = sub.add_parser("bench", help="measure scoring, generation and training speed (figures last)")
     bench.add_argument("--model", default="smollm2-135m", help="a model name, or openai:MODEL with --base-url")

@@ -21,7 +21,8 @@ import yaml
 from iclft import IclftError
 
 CONDITIONS = ("pretrained", "icl", "finetune", "finetune_split", "finetune_aug_local", "finetune_aug_global",
-              "finetune_aug_oracle")
+              "finetune_aug_selfqa", "finetune_aug_implications", "finetune_aug_oracle")
+AUGMENT_FILTERS = ("none", "consistency")
 FINETUNE_METHODS = ("full", "lora")
 SPLIT_MODES = ("independent", "cumulative")
 
@@ -62,9 +63,15 @@ class ModelConfig:
 
 @dataclass
 class DatasetConfig:
+    """A generated dataset (`name` a generator, `params` its parameters), or with `path` a dataset
+    folder to load (docs/data-format.md): then `name` renames it (default: its meta.json's name, else
+    the folder's) and `params` stays empty. A relative path is resolved against the current directory
+    when the config is loaded, so config.yaml records where the data was read."""
+
     name: str = "simple_reversal"
     params: dict = field(default_factory=dict)  # generator parameters; defaults are the paper's sizes
     limit: int = 0  # score at most this many test items per split (seeded sample); 0: all
+    path: str = ""
 
 
 @dataclass
@@ -112,15 +119,25 @@ class FinetuneConfig:
 
 @dataclass
 class AugmentConfig:
-    """How finetune_aug_local and finetune_aug_global write their augmentations (see iclft.augment)."""
+    """How the finetune_aug_* conditions (all but the oracle) and `iclft augment` write their
+    augmentations (see iclft.augment)."""
 
     teacher: Optional[str] = None  # None: the model being studied writes its own augmentations
     local_prompt: str = "local_v1"  # a prompt file in iclft/prompts, without .txt
     global_prompt: str = "global_v1"
+    selfqa_prompt: str = "selfqa_v1"
+    implications_prompt: str = "implications_v1"
     temperature: float = 0.7  # 0: greedy
     top_p: float = 0.95
     local_max_new_tokens: int = 48
     global_max_new_tokens: int = 96
+    selfqa_max_new_tokens: int = 128
+    implications_max_new_tokens: int = 96
+    # none, or consistency: the writer judges each augmentation with the training corpus in context
+    # (judge_prompt; log p(" Yes") against log p(" No"), iclft.augment.judge) and finetuning keeps
+    # those it judges true; for every augmented condition but the oracle
+    filter: str = "none"
+    judge_prompt: str = "consistency_v1"
     samples_per_sentence: int = 1
     samples_per_document: int = 1
     batch_size: int = 8  # prompts generated together (one row per prompt and sample)
@@ -201,6 +218,8 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
 def _build(cls, data: Any, where: str = ""):
     if isinstance(data, str) and cls is DatasetConfig:
         data = {"name": data}
+    if cls is DatasetConfig and isinstance(data, dict) and "path" in data:
+        data = {"name": "", **data}  # a folder is named after itself unless given a name
     if not isinstance(data, dict):
         raise IclftError(f"config section {where.rstrip('.') or 'root'} must be a mapping, got {data!r}")
     hints = typing.get_type_hints(cls)
@@ -288,8 +307,24 @@ def compose(cls, package: str, path: str | None = None, preset: str | None = Non
 def load_config(path: str | None = None, preset: str | None = None, overrides: list[str] = ()) -> StudyConfig:
     """Compose preset or file, then `key=value` overrides (values parsed as YAML)."""
     cfg = compose(StudyConfig, "iclft.presets", path, preset, overrides)
+    resolve_paths(cfg)
     validate(cfg)
     return cfg
+
+
+def resolve_paths(cfg: StudyConfig) -> None:
+    """Each dataset folder (`path`) made absolute, and named (meta.json's name, else the folder's)
+    where the entry gives no name; a folder that is not there is one line."""
+    from iclft.data.userdata import dataset_name
+
+    for i, d in enumerate(cfg.datasets):
+        if not d.path:
+            continue
+        folder = Path(d.path).expanduser()
+        if not folder.is_dir():
+            raise IclftError(f"datasets[{i}].path: {d.path}: dataset folder not found")
+        d.path = str(folder.resolve())
+        d.name = d.name or dataset_name(folder)
 
 
 def validate(cfg: StudyConfig) -> None:
@@ -352,11 +387,35 @@ def _validate_study(cfg: StudyConfig) -> None:
     for d in cfg.datasets:
         if d.limit < 0:
             raise IclftError(f"dataset {d.name!r}: limit must be 0 (all items) or more, got {d.limit}")
+        if d.path:
+            _validate_folder(d, "finetune_aug_oracle" in cfg.conditions)
+            continue
         check_params(d.name, d.params)  # names, types and sizes, before any work
         if "finetune_aug_oracle" in cfg.conditions and \
                 not hasattr(statements_module(d.name), "oracle_statements"):
             raise IclftError(f"finetune_aug_oracle: dataset {d.name!r} has no oracle statements; "
                              f"leave out the condition or the dataset")
+    names = [d.name for d in cfg.datasets]
+    twice = [n for i, n in enumerate(names) if n in names[:i]]
+    if twice:
+        raise IclftError(f"two datasets are named {twice[0]!r} (their cells would clash); a dataset "
+                         f"folder (path) takes another with `name`")
+
+
+def _validate_folder(d: DatasetConfig, oracle: bool) -> None:
+    """A dataset folder entry (`path`, resolved by resolve_paths): no generator parameters, a name
+    that can name files, and oracle statements where finetune_aug_oracle needs them."""
+    from iclft.data.userdata import check_name, has_oracle
+
+    if d.params:
+        raise IclftError(f"dataset {d.path}: params are a generator's; a dataset folder takes none, got {d.params}")
+    folder = Path(d.path)
+    if not folder.is_dir():
+        raise IclftError(f"dataset {d.path}: dataset folder not found")
+    check_name(d.name, folder)
+    if oracle and not has_oracle(folder):
+        raise IclftError(f"finetune_aug_oracle: dataset {d.name!r} ({d.path}) has no oracle.jsonl (its oracle "
+                         f"statements, docs/data-format.md); add one, or leave out the condition or the dataset")
 
 
 def _validate_finetune(ft: FinetuneConfig) -> None:
@@ -400,15 +459,16 @@ def _validate_finetune_method(ft: FinetuneConfig) -> None:
 def _validate_augment(aug: AugmentConfig) -> None:
     from iclft.augment.prompts import prompt_names
 
-    for key in ("local_prompt", "global_prompt"):
+    for key in ("local_prompt", "global_prompt", "selfqa_prompt", "implications_prompt", "judge_prompt"):
         if getattr(aug, key) not in prompt_names():
             raise IclftError(f"augment.{key}: unknown prompt {getattr(aug, key)!r}; known: {', '.join(prompt_names())}")
     if not (math.isfinite(aug.temperature) and aug.temperature >= 0):
         raise IclftError(f"augment.temperature must be 0 (greedy) or more, got {aug.temperature}")
     if not 0 < aug.top_p <= 1:
         raise IclftError(f"augment.top_p must be in (0, 1], got {aug.top_p}")
-    for key in ("local_max_new_tokens", "global_max_new_tokens", "samples_per_sentence", "samples_per_document",
-                "batch_size"):
+    _one_of("augment.filter", aug.filter, AUGMENT_FILTERS)
+    for key in ("local_max_new_tokens", "global_max_new_tokens", "selfqa_max_new_tokens",
+                "implications_max_new_tokens", "samples_per_sentence", "samples_per_document", "batch_size"):
         if getattr(aug, key) < 1:
             raise IclftError(f"augment.{key} must be at least 1, got {getattr(aug, key)}")
     if aug.max_inputs < 0:
@@ -432,6 +492,9 @@ def to_dict(cfg: StudyConfig) -> dict:
     out = dataclasses.asdict(cfg)
     if not cfg.grid.models and not cfg.grid.seeds:
         del out["grid"]
+    for d in out["datasets"]:  # likewise a generated dataset's entry: no empty path
+        if not d["path"]:
+            del d["path"]
     return out
 
 

@@ -153,13 +153,16 @@ def test_augmented_conditions_in_a_study_run(tiny_model, tiny_model_dir, fake, t
     ("finetune.lora_target_modules=[]", "lora_target_modules must name at least one module"),
     ("augment.temperature=-1", "augment.temperature must be 0 .greedy. or more"),
     ("augment.top_p=0", r"augment.top_p must be in \(0, 1\]"),
-    ("augment.local_prompt=local_v9", "augment.local_prompt: unknown prompt 'local_v9'; known: global_v1, local_v1"),
+    ("augment.local_prompt=local_v9", "augment.local_prompt: unknown prompt 'local_v9'; known: consistency_v1, "
+                                      "global_v1, implications_v1, local_v1, selfqa_v1"),
+    ("augment.judge_prompt=judge_v9", "augment.judge_prompt: unknown prompt 'judge_v9'"),
+    ("augment.filter=strict", "augment.filter must be none or consistency, got 'strict'"),
+    ("augment.selfqa_max_new_tokens=0", "augment.selfqa_max_new_tokens must be at least 1"),
     ("augment.samples_per_sentence=0", "augment.samples_per_sentence must be at least 1"),
     ("augment.global_max_new_tokens=0", "augment.global_max_new_tokens must be at least 1"),
     ("augment.max_inputs=-2", "augment.max_inputs must be 0"),
     ("augment.teacher=''", "augment.teacher must be a model name or null"),
     ("augment.temprature=1", "unknown config key 'augment.temprature' .*did you mean 'temperature'"),
-    ("datasets=[process]", "finetune_aug_oracle: dataset 'process' has no oracle statements"),
 ])
 def test_bad_augmentation_config_is_a_one_line_error(override, message):
     with pytest.raises(IclftError, match=message) as e:

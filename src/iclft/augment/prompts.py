@@ -4,7 +4,10 @@ A prompt file is the prompt text after a header of "# " lines. Header lines of t
 "# key: value" set:
     version  the prompt's version, recorded with every augmentation (a new wording gets a new
              file, local_v2.txt, so old runs stay reproducible)
-    output   "lines": each output line is one augmentation; "text": the whole output is one
+    output   "lines": each output line is one augmentation; "text": the whole output is one;
+             "qa": question-answer pairs, the output continuing the prompt's last "Q:" line, then
+             lines "A: ...", "Q: ...", ... (a line without a label continues the one before); each
+             pair is one augmentation, finetuned on as "Q: question A: answer"
     labels   comma-separated line labels to remove from outputs ("Reversal: ...")
     stop     a JSON list of strings that end an output
 The one placeholder written per item ({sentence} or {document}) splits the text: everything before
@@ -27,12 +30,67 @@ def prompt_names() -> list[str]:
     return sorted(p.name[:-4] for p in resources.files("iclft.prompts").iterdir() if p.name.endswith(".txt"))
 
 
+OUTPUTS = ("lines", "text", "qa")
+_QA_LINE = re.compile(r"^\s*(Q|A):\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One augmentation read from a generated output."""
+
+    text: str  # what is finetuned on, white space normalised
+    question: str = ""  # a question-answer pair's parts ("" for other outputs)
+    answer: str = ""
+    problem: str = ""  # why it cannot be used: "unanswered" (a question alone), "unasked" (an answer alone); or ""
+
+    @property
+    def statement(self) -> str:
+        """What the symbolic checker and the consistency filter judge: a pair's answer (the fact it
+        states; the question may presuppose, not state), else the text."""
+        return self.answer if self.question else self.text
+
+
+def qa_text(question: str, answer: str) -> str:
+    """A pair as finetuning text: labelled, so the question is not learned as a statement, and in
+    the order the prompt and a chat turn put them."""
+    return f"Q: {question} A: {answer}"
+
+
+def _qa_units(generated: str) -> list[Unit]:
+    """Question-answer pairs from an output that continues a "Q:" line."""
+    fields: list[list[str]] = []  # [label, text] in order
+    for k, line in enumerate(generated.splitlines()):
+        m = _QA_LINE.match(line)
+        if m:
+            fields.append([m.group(1), m.group(2)])
+        elif k == 0:
+            fields.append(["Q", line])
+        elif fields:
+            fields[-1][1] += " " + line
+    out = []
+    for i, (label, text) in enumerate(fields):
+        text = " ".join(text.split())
+        if label == "A":
+            if i == 0 or fields[i - 1][0] != "Q":
+                out.append(Unit(f"A: {text}", problem="unasked"))
+            continue  # else taken with its question
+        answer = fields[i + 1][1] if i + 1 < len(fields) and fields[i + 1][0] == "A" else ""
+        answer = " ".join(answer.split())
+        if not text:
+            out.append(Unit(""))
+        elif not answer:
+            out.append(Unit(f"Q: {text}", problem="unanswered"))
+        else:
+            out.append(Unit(qa_text(text, answer), text, answer))
+    return out
+
+
 @dataclass(frozen=True)
 class PromptTemplate:
     name: str  # file name without .txt
     version: str
     text: str  # the prompt, header removed
-    output: str  # "lines" or "text"
+    output: str  # "lines", "text" or "qa"
     labels: tuple[str, ...]
     stop: tuple[str, ...]
 
@@ -51,13 +109,16 @@ class PromptTemplate:
         prefix, item = self.text[:line_start], self.text[line_start:]
         return prefix.format(**fill), item
 
-    def outputs(self, generated: str) -> list[str]:
-        """The augmentations in one generated text: its lines, labels removed, or the whole text."""
+    def units(self, generated: str) -> list[Unit]:
+        """The augmentations in one generated text: its lines, labels removed; the whole text; or
+        its question-answer pairs."""
         if self.output == "text":
-            return [" ".join(generated.split())]
+            return [Unit(" ".join(generated.split()))]
+        if self.output == "qa":
+            return _qa_units(generated)
         label = re.compile(rf"^\s*(?:{'|'.join(map(re.escape, self.labels))}):\s*") if self.labels else None
         lines = [label.sub("", line) if label else line for line in generated.splitlines()]
-        return [" ".join(line.split()) for line in lines]
+        return [Unit(" ".join(line.split())) for line in lines]
 
 
 def load_prompt(name: str) -> PromptTemplate:
@@ -75,8 +136,8 @@ def load_prompt(name: str) -> PromptTemplate:
         stop = tuple(json.loads(header.get("stop", "[]")))
     except json.JSONDecodeError:
         raise IclftError(f"iclft/prompts/{name}.txt: the stop header is not a JSON list of strings") from None
-    if "version" not in header or header.get("output", "text") not in ("lines", "text"):
-        raise IclftError(f"iclft/prompts/{name}.txt: the header needs '# version: N' and output lines or text")
+    if "version" not in header or header.get("output", "text") not in OUTPUTS:
+        raise IclftError(f"iclft/prompts/{name}.txt: the header needs '# version: N' and output lines, text or qa")
     labels = tuple(x.strip() for x in header.get("labels", "").split(",") if x.strip())
     text = "".join(lines[n_header:]).rstrip("\n")  # the file's last newline would start the output
     return PromptTemplate(name, header["version"], text, header.get("output", "text"), labels, stop)

@@ -24,6 +24,8 @@ _MODULES = {"pretrained": "iclft.conditions.pretrained", "icl": "iclft.condition
             "finetune": "iclft.conditions.finetune", "finetune_split": "iclft.conditions.finetune_split",
             "finetune_aug_local": "iclft.conditions.finetune_aug_local",
             "finetune_aug_global": "iclft.conditions.finetune_aug_global",
+            "finetune_aug_selfqa": "iclft.conditions.finetune_aug_selfqa",
+            "finetune_aug_implications": "iclft.conditions.finetune_aug_implications",
             "finetune_aug_oracle": "iclft.conditions.finetune_aug_oracle"}
 
 

@@ -29,7 +29,8 @@ model.max_retries). The weights behind a model id are fingerprinted by the log-p
 request), which the cell cache key holds (`identity`).
 
 Generation is one completions request per prompt batch (`n` samples, `temperature`, `top_p`,
-`seed`, `stop`). Finetuning needs local weights: this backend cannot train.
+`seed`, `stop`), or one per prompt with several in flight (`concurrency`). Finetuning needs local
+weights: this backend cannot train.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ import json
 import logging
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
 from iclft import IclftError
@@ -289,13 +291,26 @@ class OpenAIModel:
 
     def generate(self, prompts: Sequence[str], prefix: str = "", max_new_tokens: int = 64,
                  temperature: float = 0.0, top_p: float = 1.0, seed: int = 0, stop: Sequence[str] = (),
-                 n_samples: int = 1, batch_size: int = 8, progress: str | None = None, **_) -> Generations:
+                 n_samples: int = 1, batch_size: int = 8, progress: str | None = None, concurrency: int = 1,
+                 **_) -> Generations:
+        """`n_samples` continuations of prefix + prompt for each prompt, in prompt order: `batch_size`
+        prompts a request, one request after another; or, with `concurrency` above 1, one request per
+        prompt, at most `concurrency` of them in flight at once (each retried as any request is)."""
         t0, samples, read, written = time.perf_counter(), [], 0, 0
         fields = {"max_tokens": max_new_tokens, "temperature": temperature, "top_p": top_p, "seed": seed,
                   "n": n_samples, **({"stop": list(stop)} if stop else {})}
-        for i in range(0, len(prompts), batch_size):
-            batch = [prefix + p for p in prompts[i:i + batch_size]]
-            choices, usage = self._completions(batch, fields, per_prompt=n_samples)
+        size = 1 if concurrency > 1 else batch_size
+        batches = [[prefix + p for p in prompts[i:i + size]] for i in range(0, len(prompts), size)]
+
+        def ask(batch: list[str]) -> tuple[list[dict], dict]:
+            return self._completions(batch, fields, per_prompt=n_samples)
+
+        if concurrency > 1:
+            with ThreadPoolExecutor(max_workers=concurrency) as pool:
+                answers = list(pool.map(ask, batches))  # in the order of the batches
+        else:
+            answers = map(ask, batches)  # lazily: one request after another, as they are read
+        for batch, (choices, usage) in zip(batches, answers):
             read += usage.get("prompt_tokens", 0)
             written += usage.get("completion_tokens", 0)
             per = max(1, usage.get("completion_tokens", 0) // max(1, len(choices)))
