@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import replace
 
 import pytest
@@ -121,7 +122,8 @@ def test_generate_leaves_the_global_rng_alone():
 @pytest.mark.parametrize("params, message", [
     ({"n_operators": 3}, "n_operators must be at least 4"),
     ({"n_test": 0}, "n_test must be at least 1"),
-    ({"n_train": 10}, "n_train must be at least 54"),
+    ({"n_train": 7}, "n_train must be at least 8 with 6 operators"),
+    ({"n_operators": 4, "n_train": 6, "n_test": 20}, r"in_distribution split \(chain\) asks for 10 .* only 8"),
     ({"n_train": 10**5}, "n_train asks for 100000"),
     ({"n_test": 10**4}, "compositional split asks for 10000"),
     ({"n_operators": 10**5, "n_train": 10**12}, "more nonsense words"),
@@ -192,3 +194,94 @@ def test_build_covers_the_three_shapes():
     assert fmt(build((("single", ("blik",)), (3,)))) == "blik(3x)"
     assert fmt(build((("chain", ("blik", "tmef")), (1,)))) == "blik(tmef(x))"
     assert fmt(build((("sum", ("blik", "tmef")), (2, 5)))) == "blik(2x) + tmef(5x)"
+
+
+# ---- a corpus smaller than full coverage (the micro study's, which fits a 2,048-token context) -----
+
+MICRO = {"n_operators": 4, "n_train": 8, "n_test": 20}
+
+
+def test_a_small_corpus_shows_every_operator_alone_and_as_many_sums_as_chains():
+    for seed in range(30):
+        ds = generate(seed=seed, **MICRO)
+        assert check(ds) == [], seed
+        shown = [(d.meta["shape"], tuple(d.meta["operators"])) for d in ds.train]
+        assert len(set(shown)) == 8  # each combination once
+        assert sorted(ops[0] for shape, ops in shown if shape == "single") == sorted(ds.meta["operators"])
+        assert [shape for shape, _ in shown].count("sum") == [shape for shape, _ in shown].count("chain") == 2
+        asked = {(it.meta["shape"], tuple(it.meta["operators"])) for it in ds.splits()["in_distribution"]}
+        assert asked <= set(shown)
+
+
+def test_the_micro_corpus_fits_the_world_models_2048_tokens_in_context():
+    from tokenizers import Tokenizer
+
+    from iclft.config import IclConfig, load_config
+    from iclft.models.registry import SHIPPED_WORLD
+
+    (params,) = [d.params for d in load_config(preset="micro").datasets if d.name == "process"]
+    tok, icl = Tokenizer.from_file(str(SHIPPED_WORLD / "tokenizer.json")), IclConfig()
+    for seed in range(10):
+        ds = generate(seed=seed, **params)
+        prefix = f"{icl.header}\n\n" + "\n\n".join(d.text for d in ds.train) + f"\n\n{icl.instruction}\n\n"
+        question = max(len(tok.encode(f"{it.prompt} {c}").ids) for it in ds.test for c in it.choices)
+        assert len(tok.encode(prefix).ids) + question < 2048, seed
+
+
+# ---- the oracle ---------------------------------------------------------------------------------------
+
+def test_the_oracle_composes_every_two_rules_and_applying_one_gives_the_result():
+    from iclft.augment.symbolic import oracle_overlap
+    from iclft.data.process import oracle_statements
+
+    ds = generate(seed=2, **MICRO)
+    name, ops = ds.meta["procedure"], ds.meta["operators"]
+    proc = Procedure({f: Rule(r["partner"], r["constant"]) for f, r in ds.meta["rules"].items()})
+    oracle = oracle_statements(ds)
+    assert len(oracle) == 2 * len(ops) * (len(ops) - 1)
+    d = f"the {name}-derivative"
+    chain = re.compile(rf"The {name}-derivative of (\w+)\((\w+)\(u\)\) is (\d+) (\w+\(\w+\(u\)\)) (\w+\(u\)) "
+                       rf"times {d} of u\.")
+    total = re.compile(rf"The {name}-derivative of (\w+)\(u\) \+ (\w+)\(v\) is (\d+) (\w+)\(u\) times {d} of u "
+                       rf"minus (\d+) (\w+)\(v\) times {d} of v\.")
+    for sentence in oracle:  # u = 3x (and v = 2x): the rule times the argument's derivatoid is derive()'s
+        if m := chain.fullmatch(sentence):
+            f, g, c, outer, inner = m.groups()
+            applied = [(int(c) * 3, (outer.replace("(u)", "(3x)"), inner.replace("(u)", "(3x)")))]
+            assert normal(show(applied)) == normal(show(derive(Op(f, Op(g, Var(3))), proc))), sentence
+        else:
+            f, g, c, p, k, q = total.fullmatch(sentence).groups()
+            applied = [(int(c) * 3, (f"{p}(3x)",)), (-int(k) * 2, (f"{q}(2x)",))]
+            assert normal(show(applied)) == normal(show(derive(Sum(Op(f, Var(3)), Op(g, Var(2))), proc))), sentence
+    assert {row["share"] for row in oracle_overlap(ds).values()} == {0.0}
+
+
+# ---- shortcuts ----------------------------------------------------------------------------------------
+
+def test_the_process_shortcuts_on_a_hand_made_item():
+    from iclft.data import Document, TestItem
+    from iclft.eval.shortcuts import consensus_scores, copied_operators_scores, trained_steps_scores
+
+    doc = Document("d0", document_text(parse("blik(3x)"), Procedure(RULES), "zorp"))  # "... is 12 vosk(3x)."
+    choices = ("12 vosk(3x) - 10 blik(2x).",   # correct (tmef(2x) -> 10 blik(2x))
+               "12 vosk(3x) + 10 blik(2x).",   # ordinary sum rule
+               "12 blik(3x) - 10 tmef(2x).",   # no partner switch
+               "4 vosk(3x) - 5 blik(2x).")     # no inner multiple
+    item = TestItem("i0", "compositional", "The zorp-derivative of blik(3x) + tmef(2x) is", choices, 0)
+    ds = Dataset("process", (doc,), (item,), {"generator": "process"})
+    assert trained_steps_scores(ds) == [[1.0, 1.0, 0.0, 0.0]]  # "12 vosk(3x)" is blik(3x)'s trained step
+    assert consensus_scores(ds) == [[2.0, 2.0, 0.0, 0.0]]      # terms shared with the other choices
+    assert copied_operators_scores(ds) == [[1.0, 1.0, 2.0, 1.0]]  # blik and tmef kept by the third
+
+
+def test_the_process_shortcuts_at_the_micro_size_over_100_seeds():
+    import statistics
+
+    from iclft.eval.shortcuts import shortcut_rows
+
+    rows = [r for seed in range(100) for r in shortcut_rows(generate(seed=seed, **MICRO))]
+    mean = {name: statistics.mean(r["accuracy"] for r in rows if r["name"] == name) for name in
+            ("most_frequent", "trained_steps", "consensus", "copied_operators")}
+    assert abs(mean["most_frequent"] - 0.25) < 0.02  # chance
+    assert 0.27 < mean["trained_steps"] < 0.32 and 0.32 < mean["consensus"] < 0.38  # above chance
+    assert mean["copied_operators"] < 0.15  # copying the prompt's operators leads away from the answer

@@ -270,3 +270,88 @@ def test_darapti_is_the_only_premise_pair_that_existential_import_adds_and_it_is
     darapti = _shape((("All", M_, P_), ("All", M_, S_)), (S_, P_))
     assert existential - boolean == {darapti}
     assert darapti not in {_shape(premises, ends) for _, _, _, premises, ends, _ in read_items}
+
+
+# ---- judged syllogisms (generate(n_judged=...)): does a stated conclusion follow? ----------------------
+
+JUDGED = re.compile(r"Given the relationships between ([a-z]+), ([a-z]+) and ([a-z]+), "
+                    r"the conclusion that (all|some|no) ([a-z]+) are ([a-z]+)")
+VERDICTS = ("follows.", "does not follow.")
+
+
+@pytest.fixture(scope="module")
+def judged_items():
+    """Per judged item: (seed, item, terms, premises, candidate), all read from the text."""
+    out = []
+    for seed in SEEDS:
+        ds = generate(seed=seed, n_items=3, n_judged=20 + seed % 7)  # 20-26: the cycle wraps round
+        docs = {}
+        for d in ds.train:
+            m = DOC.fullmatch(d.text)
+            assert m, d.text
+            docs[m.groups()[:3]] = _premises(m.group(4), m.groups()[:3])
+        judged = [item for item in ds.test if item.split == "judged"]
+        assert len(judged) == 20 + seed % 7
+        for item in judged:
+            m = JUDGED.fullmatch(item.prompt)
+            assert m, item.prompt
+            terms = m.groups()[:3]
+            assert terms in docs, f"seed {seed} {item.id}: no training document names {terms}"
+            candidate = _sentence(f"{m.group(4).capitalize()} {m.group(5)} are {m.group(6)}.", terms)
+            out.append((seed, item, terms, docs[terms], candidate))
+    return out
+
+
+def _atmosphere(premises) -> str:
+    forms = {f for f, _, _ in premises}
+    return "No" if "No" in forms else "Some" if "Some" in forms else "All"
+
+
+def test_judged_items_ask_about_the_end_terms_of_their_document(judged_items):
+    for seed, item, terms, premises, (form, a, b) in judged_items:
+        where = _where(seed, item)
+        middle = 3 - a - b
+        assert a != b and all(middle in (x, y) for _, x, y in premises), where
+        assert all(sum(t in (x, y) for _, x, y in premises) == 1 for t in (a, b)), where
+        assert item.choices == VERDICTS and item.valid == (item.answer,), where
+
+
+def test_every_judged_answer_is_what_the_premises_entail(judged_items):
+    wrong = [_where(seed, item) for seed, item, _, premises, candidate in judged_items
+             if (item.choices[item.answer] == "follows.") != follows(premises, candidate)]
+    assert wrong == []
+
+
+def test_a_conclusion_that_does_not_follow_comes_from_a_pair_with_no_conclusion_or_is_barbaras_converse(
+        judged_items):
+    kinds = Counter()
+    for seed, item, _, premises, (form, a, b) in judged_items:
+        if follows(premises, (form, a, b)):
+            continue
+        entailed = [c for c in statements_about(a, b, ("All", "Some", "No", "SomeNot")) if follows(premises, c)]
+        if entailed:  # a valid pair: only Barbara, asked backwards
+            assert entailed == [("All", b, a)] and form == "All", _where(seed, item)
+            kinds["converse"] += 1
+        else:  # nothing at all follows about the end terms, not even "Some X are not Y"
+            kinds["nothing follows"] += 1
+    assert kinds["converse"] and kinds["nothing follows"] > 5 * kinds["converse"]
+
+
+def test_the_judged_pairs_are_the_boolean_forms_and_invalid_ones_with_the_same_moods(judged_items):
+    shapes = _all_shapes()
+    with_conclusion = {_shape(p, e) for p, e in shapes if any(follows(p, c) for c in statements_about(*e))}
+    seen = {}
+    for _, _, _, premises, (_, a, b) in judged_items:
+        seen[_shape(premises, (a, b))] = any(follows(premises, c) for c in statements_about(a, b))
+    assert {s for s, valid in seen.items() if valid} == with_conclusion
+    invalid = {s for s, valid in seen.items() if not valid}
+    assert len(invalid) == 6  # AA-2, AA-3, AI-2/IA-2, AI-4/IA-1, AE-1/EA-4, AE-3/EA-3
+    moods = lambda s: tuple(sorted(f for f, _, _ in s))  # noqa: E731
+    assert {moods(s) for s in invalid} == {moods(s) for s in with_conclusion}
+
+
+def test_neither_the_verdict_nor_the_atmosphere_gives_the_answer(judged_items):
+    answers = Counter(item.choices[item.answer] for _, item, *_ in judged_items)
+    assert 0.45 <= answers["follows."] / sum(answers.values()) <= 0.55
+    for seed, item, _, premises, (form, _, _) in judged_items:
+        assert form == _atmosphere(premises), _where(seed, item)  # so the atmosphere says "follows" on every item

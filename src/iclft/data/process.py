@@ -32,6 +32,10 @@ Training documents are worked examples that show their steps and state each oper
 The operators are paired off at random (a seeded matching: each operator loses one partner), and
 those held-out pairs never occur together in training, in either shape or order. Training shows
 every operator alone at least once and every other pair in both shapes and orders at least once.
+A smaller n_train (at least n_operators + 2, for a corpus that fits a small model's context) shows
+every operator alone and n_train - n_operators trained combinations, as many sums as chains (one
+more sum when odd), each combination at most once; the in_distribution split then draws from the
+combinations shown.
 
     compositional     expressions that combine a held-out pair (each rule, the sum rule and the
                       chain were all trained, that combination never)
@@ -336,11 +340,29 @@ def _check_params(n_operators: int, n_train: int, n_test: int) -> None:
                          f"operator absent from the expression), got {n_operators}")
     if n_test < 1:
         raise IclftError(f"process: n_test must be at least 1, got {n_test}")
-    pairs = n_operators * (n_operators - 1) // 2 - n_operators // 2
-    needed = n_operators + 4 * pairs  # every operator alone, every trained pair in 2 shapes x 2 orders
-    if n_train < needed:
-        raise IclftError(f"process: n_train must be at least {needed} with {n_operators} operators "
-                         f"(every trained combination shown once), got {n_train}")
+    if n_train < n_operators + 2:
+        raise IclftError(f"process: n_train must be at least {n_operators + 2} with {n_operators} operators "
+                         f"(every operator alone, one sum and one chain), got {n_train}")
+
+
+def _full_coverage(n_operators: int) -> int:
+    """Training documents that show every operator alone and every trained pair in 2 shapes x 2 orders."""
+    return n_operators + 4 * (n_operators * (n_operators - 1) // 2 - n_operators // 2)
+
+
+def _training(rng: random.Random, ops: list[str], trained: list[frozenset[str]], n_train: int) -> list[Key]:
+    """The training expressions: every combination round robin (the docstring), or below full
+    coverage every operator alone, then as many sums as chains, each combination once."""
+    singles = [("single", (f,)) for f in ops]
+    if n_train >= _full_coverage(len(ops)):
+        return _draw(rng, singles + _pair_combos(trained), n_train, "n_train")
+    pairs = n_train - len(ops)
+    out = _draw(rng, singles, len(ops), "n_train")
+    for shape, count in (("sum", pairs - pairs // 2), ("chain", pairs // 2)):
+        combos = [c for c in _pair_combos(trained) if c[0] == shape]
+        rng.shuffle(combos)
+        out += _draw(rng, combos[:count], count, "n_train")
+    return out
 
 
 def generate(seed: int = 0, n_operators: int = 6, n_train: int = 100, n_test: int = 100) -> Dataset:
@@ -356,13 +378,15 @@ def generate(seed: int = 0, n_operators: int = 6, n_train: int = 100, n_test: in
     proc = Procedure(_rules(rng, ops))
     heldout = _heldout_pairs(rng, ops)
     trained = [frozenset(p) for p in combinations(ops, 2) if frozenset(p) not in heldout]
-    train = _draw(rng, [("single", (f,)) for f in ops] + _pair_combos(trained), n_train, "n_train")
+    train = _training(rng, ops, trained, n_train)
     rng.shuffle(train)
+    shown = {key[0] for key in train}
     docs = [Document(id=f"d{i}", text=document_text(build(key), proc, name),
                      meta={"expression": fmt(build(key)), "shape": key[0][0], "operators": list(key[0][1])})
             for i, key in enumerate(train)]
     tests = {"compositional": _draw(rng, _pair_combos(heldout), n_test, "the compositional split")}
-    tests["in_distribution"] = _matched(rng, tests["compositional"], _pair_combos(trained), set(train))
+    tests["in_distribution"] = _matched(rng, tests["compositional"], [c for c in _pair_combos(trained) if c in shown],
+                                        set(train))
     items = [_item(rng, f"{split}-{i}", split, build(key), proc, ops, name)
              for split in ("in_distribution", "compositional") for i, key in enumerate(tests[split])]
     meta = {"generator": "process", "version": VERSION, "seed": seed,
@@ -484,3 +508,25 @@ def check(ds: Dataset) -> list[str]:
         seen.add((item.split, item.prompt))
         _check_split(item, e, trained, problems)
     return problems
+
+
+# ---- the oracle: what the rules say about any two operators combined ------------------------------
+
+def oracle_statements(ds: Dataset) -> list[str]:
+    """Every two operators combined (held-out pairs included), in both shapes and orders, as a
+    general rule in the documents' wording, from the rules the documents state (meta["rules"]):
+    "The zorp-derivative of blik(tmef(u)) is 20 vosk(tmef(u)) blik(u) times the zorp-derivative of
+    u." and "The zorp-derivative of blik(u) + tmef(v) is 4 vosk(u) times the zorp-derivative of u
+    minus 5 blik(v) times the zorp-derivative of v." Test prompts apply operators to multiples of
+    x, so no test statement appears verbatim; applying such a rule is still the model's work."""
+    name = ds.meta["procedure"]
+    rules = {f: Rule(r["partner"], int(r["constant"])) for f, r in ds.meta["rules"].items()}
+    d = f"the {name}-derivative"
+    out = []
+    for f, g in ((f, g) for f in sorted(rules) for g in sorted(rules) if f != g):
+        rf, rg = rules[f], rules[g]
+        out.append(f"The {name}-derivative of {f}(u) + {g}(v) is {rf.constant} {rf.partner}(u) times {d} of u "
+                   f"minus {rg.constant} {rg.partner}(v) times {d} of v.")
+        out.append(f"The {name}-derivative of {f}({g}(u)) is {rf.constant * rg.constant} {rf.partner}({g}(u)) "
+                   f"{rg.partner}(u) times {d} of u.")
+    return out

@@ -39,6 +39,51 @@ Forms are balanced: item i uses form i mod 10 of a seeded shuffle of the list, s
 floor or ceil of n_items/10 times (69 items: nine forms 7 times, one 6 times). The two premises are
 stated in a seeded random order and the test prompt names the end terms in a seeded random order.
 Every random choice comes from one local RNG seeded with `seed`.
+
+Judged syllogisms (`n_judged` > 0; beyond the paper, docs/deviations.md). In every one of the ten
+forms the valid quantifier is the premises' atmosphere (No if a premise says No, else Some if one
+says Some, else All), so that rule scores 0.90 on the split above and no model can show deduction
+by beating it. The extension adds n_judged documents of the same shape, each over three new words,
+with valid forms (11 in every 20) and mood-matched invalid pairs (9 in 20: the same moods in
+figures where nothing at all follows about the end terms, not even "Some S are not P": AA-2, AA-3,
+AI-2, AI-4, AE-1, AE-3, IA-1, IA-2, EA-3, EA-4), and a test split `judged` that states one candidate
+conclusion about the end terms and asks whether it follows:
+
+    training   "The relationships between brask, femp and glon are: All femp are brask. All glon are brask."
+    test       "Given the relationships between brask, femp and glon, the conclusion that all glon are femp" ->
+                 follows.   does not follow. (answer: AA-2, nothing follows)
+
+Why a judged statement and not a seventh choice "Nothing follows." beside the six: under likelihood
+scoring that string shares nothing with the statements it competes with (no end terms, another
+length), so a model's prior for it, not the logic, decides how often it wins; DC-PMI subtracts
+that prior, the same on every item, which moves a threshold that nothing calibrates. Here the two
+choices are the same two strings on every item and half the answers are each, so any constant
+preference (string prior, length, a finetuned habit) scores exactly 0.5; only the item can move
+the verdict. The prompt names the three terms as the document's context line does (alphabetical)
+and states the candidate in the datasets' statement form (lowercase inside the sentence); the
+verdict completes the sentence, scored as every item is (prompt, a space, choice).
+
+Candidates: on an invalid pair the atmosphere conclusion (no direction of it follows); on a valid
+pair a valid conclusion, or, for Barbara, its converse (All P are S), the one atmosphere-matching
+statement that does not follow from a valid pair (Some and No conclusions hold both ways). One cycle
+of 20 slots, used like the forms (slot i mod 20 of a seeded shuffle; each slot relabels S and P at
+random, AA-1 <-> AA-4, AI-2 <-> IA-2 ..., which renames and changes no text's distribution):
+
+    follows (10)          Barbara 3, Celarent 2, Cesare 2, Darii 1, Datisi 2
+    does not follow (10)  Barbara's converse 1, AA-2 1, AA-3 1, AI-2 1, AI-4 2, AE-1 3, AE-3 1
+
+Within a cycle the two answers are equally frequent for every candidate quantifier (All 3/3, Some
+3/3, No 4/4), every premise-pair shape (the middle term between the end terms 6/6, both end terms
+subjects 2/2, both predicates 2/2) and every direction along the chain (4/4 with the candidate's
+subject a premise subject and its predicate a premise predicate). So always "follows", always "does
+not follow", atmosphere (follows iff the candidate has the atmosphere quantifier: always here),
+figural (follows iff the candidate runs subject to predicate as the premises do) and conversion
+(follows iff it follows once every premise's converse is added: every candidate in the cycle
+does) each score exactly 0.5 when n_judged is a multiple of 20, and 0.5 in
+expectation otherwise (iclft.eval.shortcuts). The counts are forced: balancing the figure shapes
+and the quantifiers makes Barbara as frequent as its converse, AA-2 and AA-3 together. The judged
+part draws its words after the paper's and its choices from the same RNG after the paper's items,
+so the paper's split is the same with or without it.
 """
 from __future__ import annotations
 
@@ -53,7 +98,7 @@ from iclft.data.sentences import combine
 from iclft.data.words import nonsense_words
 
 VERSION = "1"
-LIMITS = {"n_items": 3000}  # three nonsense words an item; the word grammar supplies 9,388
+LIMITS = {"n_items": 3000, "n_judged": 3000}  # three words an item; the word grammar supplies 9,388
 SEMANTICS = ("boolean: no existential import (terms may be empty); entailment by brute force "
              "over the 256 Venn-region models of three sets")
 QUANTIFIERS = ("All", "Some", "No")
@@ -61,6 +106,7 @@ MOOD = {"A": "All", "I": "Some", "E": "No"}
 S, M, P = 0, 1, 2  # term indices: subject, middle, predicate
 # Term order of (major premise, minor premise) in each figure.
 FIGURES = {1: ((M, P), (S, M)), 2: ((P, M), (S, M)), 3: ((M, P), (M, S)), 4: ((P, M), (M, S))}
+NAMES = tuple(f"{m1}{m2}-{fig}" for m1 in "AIE" for m2 in "AIE" for fig in FIGURES)  # all 36 premise pairs
 CLASSICAL = {"AA-1": "Barbara", "EA-1": "Celarent", "EA-2": "Cesare", "AE-2": "Camestres",
              "AE-4": "Calemes", "AI-1": "Darii", "AI-3": "Datisi", "IA-3": "Disamis", "IA-4": "Dimatis"}
 
@@ -124,17 +170,22 @@ class Form(NamedTuple):
         return next((c for c in self.valid if c.subject == S), self.valid[0])
 
 
+def premises_of(name: str) -> tuple[Statement, Statement]:
+    """(major, minor) of a mood/figure name such as "AE-1": All M are P, No S are M."""
+    moods, figure = name.split("-")
+    (a1, b1), (a2, b2) = FIGURES[int(figure)]
+    return Statement(MOOD[moods[0]], a1, b1), Statement(MOOD[moods[1]], a2, b2)
+
+
 @lru_cache(maxsize=1)
 def forms() -> tuple[Form, ...]:
     """Every mood/figure premise pair with at least one valid conclusion among the six."""
     out = []
-    for m1 in "AIE":
-        for m2 in "AIE":
-            for fig, ((a1, b1), (a2, b2)) in FIGURES.items():
-                premises = (Statement(MOOD[m1], a1, b1), Statement(MOOD[m2], a2, b2))
-                valid = tuple(c for c in candidates(S, P) if entails(premises, c))
-                if valid:
-                    out.append(Form(f"{m1}{m2}-{fig}", premises, valid))
+    for name in NAMES:
+        premises = premises_of(name)
+        valid = tuple(c for c in candidates(S, P) if entails(premises, c))
+        if valid:
+            out.append(Form(name, premises, valid))
     return tuple(out)
 
 
@@ -163,15 +214,88 @@ def _item(rng: random.Random, i: int, form: Form, terms: tuple[str, str, str]) -
     return doc, item
 
 
-def generate(seed: int = 0, n_items: int = 69) -> Dataset:
-    """Generate the dataset; the default is the paper's size (69 syllogisms)."""
+# ---- judged syllogisms: does a stated conclusion follow? ----------------------------------------
+
+JUDGMENTS = ("follows.", "does not follow.")  # the two choices of every judged item, in this order
+INVALID = ("AA-2", "AA-3", "AI-2", "AI-4", "AE-1", "AE-3", "IA-1", "IA-2", "EA-3", "EA-4")
+
+
+class Slot(NamedTuple):
+    form: str
+    candidate: Statement  # terms as S/M/P indices
+
+
+# The cycle of the module docstring. "Figural": the candidate's subject is a subject and its
+# predicate a predicate in the premises (the premises run S-M, M-P; the candidate S-P).
+JUDGED_CYCLE = (
+    # follows: a valid conclusion of a valid form
+    *[Slot("AA-1", Statement("All", S, P))] * 3,                     # Barbara, figural (its only valid way)
+    Slot("EA-1", Statement("No", S, P)), Slot("EA-1", Statement("No", P, S)),        # Celarent, both ways
+    Slot("EA-2", Statement("No", S, P)), Slot("EA-2", Statement("No", P, S)),        # Cesare (end terms subjects)
+    Slot("AI-1", Statement("Some", P, S)),                                           # Darii, against the figure
+    Slot("AI-3", Statement("Some", S, P)), Slot("AI-3", Statement("Some", P, S)),    # Datisi (end terms predicates)
+    # does not follow: the atmosphere conclusion
+    Slot("AA-1", Statement("All", P, S)),                            # Barbara's converse, against the figure
+    Slot("AA-2", Statement("All", S, P)),                            # end terms subjects
+    Slot("AA-3", Statement("All", S, P)),                            # end terms predicates (Darapti's premises)
+    Slot("AI-2", Statement("Some", S, P)),                           # end terms subjects
+    Slot("AI-4", Statement("Some", P, S)), Slot("AI-4", Statement("Some", S, P)),    # figural, against
+    *[Slot("AE-1", Statement("No", S, P))] * 3,                      # figural
+    Slot("AE-3", Statement("No", S, P)),                             # end terms predicates
+)
+_SWAP = {S: P, M: M, P: S}
+
+
+def mirror(slot: Slot) -> Slot:
+    """The same slot with S and P renamed (AA-1 <-> AA-4, AI-2 <-> IA-2, ...)."""
+    swapped = {Statement(q, _SWAP[x], _SWAP[y]) for q, x, y in premises_of(slot.form)}
+    name = next(n for n in NAMES if set(premises_of(n)) == swapped)
+    q, x, y = slot.candidate
+    return Slot(name, Statement(q, _SWAP[x], _SWAP[y]))
+
+
+def judged_case(item: TestItem) -> tuple[tuple[Statement, Statement], Statement]:
+    """(premises, candidate) of a judged item, terms as S/M/P indices, read from its meta."""
+    roles = {item.meta["subject"]: S, item.meta["middle"]: M, item.meta["predicate"]: P}
+    q, x, y = re.fullmatch(r"(All|Some|No) (\w+) are (\w+)\.", item.meta["candidate"]).groups()
+    return premises_of(item.meta["form"]), Statement(q, roles[x], roles[y])
+
+
+def judged_prompt(names: list[str] | tuple[str, ...], candidate: Statement, terms) -> str:
+    *first, last = names
+    clause = f"{candidate.quantifier.lower()} {terms[candidate.subject]} are {terms[candidate.predicate]}"
+    return f"Given the relationships between {', '.join(first)} and {last}, the conclusion that {clause}"
+
+
+def _judged_item(rng: random.Random, i: int, slot: Slot, terms: tuple[str, str, str]) -> tuple[Document, TestItem]:
+    if rng.random() < 0.5:
+        slot = mirror(slot)
+    premises = list(premises_of(slot.form))
+    follows = entails(tuple(premises), slot.candidate)
+    rng.shuffle(premises)
+    info = {"item_id": i, "form": slot.form, "subject": terms[S], "middle": terms[M], "predicate": terms[P],
+            "candidate": slot.candidate.text(terms), "follows": follows}
+    doc = Document(id=f"j{i}", text=context(sorted(terms)) + " " + " ".join(p.text(terms) for p in premises),
+                   meta=info)
+    item = TestItem(id=f"j{i}", split="judged", prompt=judged_prompt(sorted(terms), slot.candidate, terms),
+                    choices=JUDGMENTS, answer=0 if follows else 1, meta=info)
+    return doc, item
+
+
+def generate(seed: int = 0, n_items: int = 69, n_judged: int = 0) -> Dataset:
+    """Generate the dataset; the default is the paper's size (69 syllogisms). n_judged > 0 adds that
+    many judged documents and items (split `judged`, module docstring) and leaves the rest as it was."""
     if n_items < 1:
         raise IclftError(f"syllogism: n_items must be at least 1, got {n_items}")
+    if n_judged < 0:
+        raise IclftError(f"syllogism: n_judged must be 0 or more, got {n_judged}")
     rng = random.Random(f"syllogism:{seed}")
-    try:
-        words = nonsense_words(3 * n_items, seed=rng.randrange(2**32))
+    n_words = 3 * (n_items + n_judged)
+    try:  # a longer list starts with the same words, so the judged terms come after the paper's
+        words = nonsense_words(n_words, seed=rng.randrange(2**32))
     except IclftError:
-        raise IclftError(f"syllogism: n_items={n_items} needs {3 * n_items} distinct nonsense words, "
+        asked = f"n_items={n_items}" + (f" and n_judged={n_judged}" if n_judged else "")
+        raise IclftError(f"syllogism: {asked} need {n_words} distinct nonsense words, "
                          "more than the word grammar supplies") from None
     order = list(forms())
     rng.shuffle(order)
@@ -181,9 +305,20 @@ def generate(seed: int = 0, n_items: int = 69) -> Dataset:
         doc, item = _item(rng, i, order[i % len(order)], terms)
         docs.append(doc)
         items.append(item)
+    params, splits = {"n_items": n_items}, ["syllogism"]
+    if n_judged:
+        cycle = list(JUDGED_CYCLE)
+        rng.shuffle(cycle)
+        for j in range(n_judged):
+            k = 3 * (n_items + j)
+            doc, item = _judged_item(rng, j, cycle[j % len(cycle)], (words[k], words[k + 1], words[k + 2]))
+            docs.append(doc)
+            items.append(item)
+        params["n_judged"] = n_judged
+        splits.append("judged")
     meta = {"generator": "syllogism", "version": VERSION, "seed": seed,
-            "params": {"n_items": n_items}, "words": words, "semantics": SEMANTICS,
-            "forms": [f.name for f in order], "generalization_splits": ["syllogism"]}
+            "params": params, "words": words, "semantics": SEMANTICS,
+            "forms": [f.name for f in order], "generalization_splits": splits}
     return Dataset(name="syllogism", train=tuple(docs), test=tuple(items), meta=meta)
 
 
@@ -191,6 +326,8 @@ def generate(seed: int = 0, n_items: int = 69) -> Dataset:
 
 _DOC = re.compile(r"The relationships between (\w+), (\w+) and (\w+) are: (.*)")
 _PROMPT = re.compile(r"The relationships between (\w+) and (\w+) are:")
+_JUDGED = re.compile(r"Given the relationships between (\w+), (\w+) and (\w+), "
+                     r"the conclusion that (all|some|no) (\w+) are (\w+)")
 _SENTENCE = re.compile(r"(All|Some|No) (\w+) are (\w+)\.")
 
 
@@ -248,10 +385,29 @@ def _check_item(item: TestItem, terms, sentences, problems: list[str]) -> None:
         problems.append(f"{item.id}: no choice is entailed by the premises")
 
 
+def _check_judged(item: TestItem, terms, sentences, problems: list[str]) -> None:
+    q, x, y = _JUDGED.fullmatch(item.prompt).groups()[3:]
+    index = {t: k for k, t in enumerate(terms)}
+    middles = [t for t in terms if all(t in (a, b) for _, a, b in sentences)]
+    if len(middles) != 1 or {x, y} != set(terms) - set(middles):
+        problems.append(f"{item.id}: the candidate {q} {x} are {y} is not about the two end terms of the premises")
+        return
+    if tuple(item.choices) != JUDGMENTS:
+        problems.append(f"{item.id}: choices are not {list(JUDGMENTS)}")
+        return
+    premises = tuple(Statement(p, index[a], index[b]) for p, a, b in sentences)
+    follows = entails(premises, Statement(q.capitalize(), index[x], index[y]))
+    expected = 0 if follows else 1
+    if item.answer != expected or tuple(item.valid) != (expected,):
+        problems.append(f"{item.id}: the premises say the conclusion {JUDGMENTS[expected][:-1]}, "
+                        f"but the item's answer is {item.choices[item.answer]!r}")
+
+
 def check(ds: Dataset) -> list[str]:
     """Symbolic soundness, recomputed from the documents' text: the valid choices of each item are
-    exactly the statements its premises entail (brute force over Venn models), and each item's
-    prompt names the two end terms of exactly one training syllogism."""
+    exactly the statements its premises entail (brute force over Venn models), each judged item's
+    answer is "follows." exactly when its premises entail its candidate, and each item's prompt
+    names the end terms (judged: all three terms) of exactly one training syllogism, one item each."""
     problems: list[str] = []
     docs = _parse_documents(ds, problems)
     by_term = {t: key for key in docs for t in key}  # each term belongs to one syllogism
@@ -260,17 +416,22 @@ def check(ds: Dataset) -> list[str]:
         problems.append(f"meta['words'] misses terms used in training: {unlisted[:5]}")
     seen: set[frozenset[str]] = set()
     for item in ds.test:
-        m = _PROMPT.fullmatch(item.prompt)
-        if item.split != "syllogism" or not m:
+        pattern, n_named, check_item = {"syllogism": (_PROMPT, 2, _check_item),
+                                        "judged": (_JUDGED, 3, _check_judged)}.get(item.split, (None, 0, None))
+        m = pattern.fullmatch(item.prompt) if pattern else None
+        if not m:
             problems.append(f"{item.id}: not a syllogism test item ({item.split!r}, {item.prompt!r})")
             continue
-        a, b = m.groups()
-        key = by_term.get(a)
-        if a == b or key is None or b not in key:
-            problems.append(f"{item.id}: {a} and {b} are not two terms of one training syllogism")
+        named = m.groups()[:n_named]
+        key = by_term.get(named[0])
+        if len(set(named)) != n_named or key is None or not set(named) <= key:
+            problems.append(f"{item.id}: {' and '.join(named)} are not {('two', 'three')[n_named - 2]} terms "
+                            "of one training syllogism")
             continue
+        if key in seen:
+            problems.append(f"{item.id}: a second test item on the syllogism of {', '.join(sorted(key))}")
         seen.add(key)
-        _check_item(item, *docs[key], problems)
+        check_item(item, *docs[key], problems)
     if len(seen) != len(docs) or len(ds.test) != len(docs):
         problems.append(f"{len(docs)} training syllogisms but {len(ds.test)} test items covering {len(seen)}")
     return problems
@@ -321,7 +482,9 @@ TEST_STATEMENT = "answer"
 
 def oracle_statements(ds: Dataset) -> list[str]:
     """The valid conclusions about the two end terms of every training syllogism (the mirror
-    images of Some/No conclusions included): "All troff are yomp." """
+    images of Some/No conclusions included): "All troff are yomp." A judged document with an invalid
+    premise pair gets nothing: nothing follows about its end terms, and the oracle states
+    conclusions, never a verdict ("does not follow") or a judged item's wording."""
     out = []
     for terms, premises in dict.fromkeys(_premises_by_term(ds).values()):
         middle = next(k for k in range(3) if all(k in (p.subject, p.predicate) for p in premises))
