@@ -145,3 +145,50 @@ OPEN = Wording(
     "open", BROAD.doc_preambles, BROAD.question_preambles,
     BROAD.comparatives + tuple((f"more {x}", f"less {x}") for x in _made_up_adjectives(600)),
     BROAD.headers, BROAD.instructions, BROAD.repeat, BROAD.list_intro)
+
+
+# ---- wide: many real adjectives ------------------------------------------------------------------------
+# OPEN's made-up adjectives share the nonsense nouns' syllables, and its model did not learn. WIDE keeps
+# BROAD's families and adds 304 real English adjectives, none of them an evaluation relation word
+# or a word of one (tested), so that most comparisons use an adjective the model meets rarely, as
+# BROAD's 70 cannot: a probe of whether the comparative is then learned as a rule
+# (benchmarks/comparative_probe.py).
+_WIDE_REGULAR = (
+    "abrupt", "absurd", "abundant", "accurate", "adorable", "adventurous", "affectionate", "agile", "alert",
+    "ambitious", "amiable", "amused", "angry", "apparent", "arrogant", "artistic", "ashamed", "assertive",
+    "astonishing", "attentive", "attractive", "austere", "awkward", "balanced", "bashful", "beautiful",
+    "bewildered", "bizarre", "bland", "blissful", "boastful", "boisterous", "bold", "bored", "bossy", "brave",
+    "brittle", "bumpy", "callous", "candid", "capable", "carefree", "careless", "casual", "charming", "chaotic",
+    "cheeky", "chilly", "civil", "clever", "cloudy", "coherent", "comfortable", "competent", "complicated",
+    "composed", "confident", "confused", "considerate", "content", "convenient", "cordial", "costly",
+    "courageous", "courteous", "cowardly", "crafty", "cranky", "creative", "credible", "crisp", "crucial",
+    "cunning", "cynical", "daring", "decent", "decisive", "delicate", "delightful", "dependable", "desperate",
+    "determined", "devoted", "diligent", "discreet", "distant", "docile", "dreadful", "dreamy", "dusty",
+    "dynamic", "earnest", "efficient", "eloquent", "eminent", "energetic", "enormous", "envious", "erratic",
+    "ethical", "evasive", "excited", "exotic", "fabulous", "faithful", "familiar", "fancy", "fashionable",
+    "feeble", "festive", "fickle", "filthy", "firm", "flexible", "fluffy", "fond", "forgetful", "forgiving",
+    "formal", "fortunate", "fragrant", "frail", "frantic", "fresh", "frightened", "frosty", "fruitful",
+    "furious", "fussy", "glamorous", "gleeful", "glorious", "gorgeous", "grateful", "grumpy", "guilty",
+    "handsome", "harmful", "harmless", "harsh", "hasty", "hateful", "hesitant", "hollow", "horrible", "hostile",
+    "humorous", "hungry", "ignorant", "imaginative", "impatient", "important", "impulsive", "innocent",
+    "inquisitive", "insecure", "intense", "inventive", "irritable", "joyful", "jovial", "keen", "lavish",
+    "lazy", "legal", "lenient", "literate", "logical", "lovely", "lucky", "luminous", "magnificent", "majestic",
+    "mature", "meek", "merry", "messy", "mighty", "mindful", "miserable", "mysterious", "naive", "nasty",
+    "natural", "naughty", "needy", "negligent", "noisy", "normal", "notorious", "obscure", "obvious", "odd",
+    "optimistic", "orderly", "organized", "ornate", "outgoing", "painful", "passionate", "peculiar", "perfect",
+    "persistent", "pessimistic", "pious", "pleasing", "plentiful", "poetic", "pompous", "positive", "powerful",
+    "practical", "precious", "predictable", "pretty", "productive", "prudent", "punctual", "puzzled", "quaint",
+    "radiant", "rational", "reckless", "refined", "relaxed", "relevant", "remarkable", "resilient",
+    "respectful", "responsible", "rigid", "risky", "romantic", "ruthless", "sacred", "savage", "scarce",
+    "scared", "secretive", "secure", "selfish", "sensible", "sensitive", "severe", "shaggy", "shiny", "shy",
+    "skilful", "sloppy", "sluggish", "sly", "smelly", "smug", "sober", "solemn", "sophisticated", "spicy",
+    "spirited", "splendid", "spontaneous", "stable", "steady", "sticky", "stingy", "strange", "strict",
+    "stylish", "subtle", "successful", "suspicious", "sympathetic", "talented", "tame", "tedious", "tense",
+    "terrible", "thankful", "thoughtful", "tired", "tough", "tragic", "tranquil", "trustworthy", "truthful",
+    "ugly", "unusual", "upset", "vague", "vain", "versatile", "vicious", "vigilant", "violent", "virtuous",
+    "vulnerable", "wary", "weary", "wicked", "willing", "witty", "wonderful", "worried", "worthy", "zealous")
+
+WIDE = Wording(
+    "wide", BROAD.doc_preambles, BROAD.question_preambles,
+    BROAD.comparatives + tuple((f"more {x}", f"less {x}") for x in _WIDE_REGULAR),
+    BROAD.headers, BROAD.instructions, BROAD.repeat, BROAD.list_intro)
