@@ -121,3 +121,11 @@ def test_regular_features_and_bad_settings():
                                (["corpus.background_two_way=2"], "background_two_way")):
         with pytest.raises(IclftError, match=message):
             load_world_config(preset="fair", overrides=overrides)
+
+
+def test_the_second_stage_keeps_the_background_world_of_the_first():
+    """fair_wide continues fair in another wording; its background facts are fair's, so what the
+    weights know stays true (drawn in the wide wording, every relation would change)."""
+    first = Stream(load_world_config(preset="fair")).background
+    assert Stream(load_world_config(preset="fair_wide")).background == first
+    assert Stream(load_world_config(preset="fair_wide", overrides=["corpus.background_wording="])).background != first

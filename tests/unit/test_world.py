@@ -142,6 +142,33 @@ def test_resume_continues_to_the_same_weights(tiny_world, tmp_path):
     assert not all(torch.equal(a[k], fresh[k]) for k in a)
 
 
+def test_a_second_stage_starts_from_its_base_and_reads_new_rows(tiny_world, tmp_path):
+    """train.init_from: the base's tokenizer and weights start the run (one tiny step away from them,
+    nearer than a fresh model is); train.first_row moves the rows read; a folder that is not a world model,
+    or holds another shape, is one line."""
+    from safetensors.torch import load_file
+
+    base = load_file(tiny_world / "model.safetensors")
+    cfg = load_world_config(preset="tiny", overrides=["train.steps=1", f"train.init_from={tiny_world}",
+                                                      "train.first_row=1000", "train.learning_rate=1e-6"])
+    second = pretrain(cfg, out=str(tmp_path / "second"), progress=False)
+    assert (second / "tokenizer.json").read_text() == (tiny_world / "tokenizer.json").read_text()
+    after = load_file(second / "model.safetensors")
+    moved = max((after[k] - base[k]).abs().max().item() for k in base)
+    assert 0 < moved < 1e-5  # one step of Adam at 1e-6 from the base
+    fresh = load_file(pretrain(load_world_config(preset="tiny", overrides=["train.steps=1"]),
+                               out=str(tmp_path / "fresh"), progress=False) / "model.safetensors")
+    assert max((fresh[k] - base[k]).abs().max().item() for k in base) > 1e-3
+    for overrides, message in (([f"train.init_from={tmp_path}"], "is not a world model folder"),
+                               ([f"train.init_from={tiny_world}", "model.intermediate_size=96"], "another shape")):
+        with pytest.raises(IclftError, match=message) as e:
+            pretrain(load_world_config(preset="tiny", overrides=["train.steps=1", *overrides]),
+                     out=str(tmp_path / f"bad{len(overrides)}"), progress=False)
+        assert "\n" not in str(e.value)
+    with pytest.raises(IclftError, match="train.first_row must be 0 or more"):
+        load_world_config(preset="tiny", overrides=["train.first_row=-1"])
+
+
 def test_cli_errors_are_one_line(capsys, tmp_path, monkeypatch):
     from iclft.cli import main
     from iclft.models.registry import resolve

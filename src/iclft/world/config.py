@@ -63,6 +63,9 @@ class CorpusConfig:
     # stated both ways, recurring across the corpus in `background` episodes (0: none).
     background_facts: int = 0
     background_two_way: float = 0.3
+    # The wording the background world's relations are drawn from (empty: corpus.wording): a second
+    # stage in another wording keeps the world its base learned by naming the base's wording here.
+    background_wording: str = ""
 
 
 @dataclass
@@ -100,6 +103,12 @@ class TrainConfig:
     # torch CPU threads while pretraining on a CPU (0: torch's default, one per core or
     # OMP_NUM_THREADS). Threads spin-wait for each other, so on cores other jobs share, more is slower.
     threads: int = 0
+    # A second stage: a world model folder (another run's, of this model shape) whose tokenizer and
+    # weights start this run, which then trains `steps` more on this config's corpus; no tokenizer
+    # is trained and no copy warm-up runs. Empty: from scratch.
+    init_from: str = ""
+    # The first corpus row this run reads (a second stage reads rows its first never read).
+    first_row: int = 0
 
 
 @dataclass
@@ -144,7 +153,8 @@ def validate(cfg: WorldConfig) -> None:
     for name, value in (("corpus.curriculum_rows", c.curriculum_rows), ("corpus.warmup_rows", c.warmup_rows),
                         ("train.threads", t.threads), ("train.copy_warmup_steps", t.copy_warmup_steps),
                         ("train.eval_every", t.eval_every), ("train.checkpoint_every", t.checkpoint_every),
-                        ("train.warmup_steps", t.warmup_steps), ("train.time_limit_minutes", t.time_limit_minutes)):
+                        ("train.warmup_steps", t.warmup_steps), ("train.time_limit_minutes", t.time_limit_minutes),
+                        ("train.first_row", t.first_row)):
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
             raise IclftError(f"{name} must be 0 or more, got {value}")
     if c.max_tokens < 64:  # checked before a tokenizer is trained or a folder locked
@@ -157,6 +167,9 @@ def validate(cfg: WorldConfig) -> None:
         if kinds - set(PRETRAIN_KINDS):
             raise IclftError(f"corpus.wording={c.wording} writes only {', '.join(PRETRAIN_KINDS)} episodes; "
                              f"the mix asks for {', '.join(sorted(kinds - set(PRETRAIN_KINDS)))}")
+    if c.background_wording and c.background_wording not in WORDINGS:
+        raise IclftError(f"corpus.background_wording must be empty (corpus.wording's) or {' or '.join(WORDINGS)}, "
+                         f"got {c.background_wording!r}")
     if c.background_facts < 0 or not 0 <= c.background_two_way <= 1 or c.max_facts < 2:
         raise IclftError("corpus.background_facts must be 0 or more, corpus.background_two_way in [0, 1] and "
                          "corpus.max_facts at least 2")

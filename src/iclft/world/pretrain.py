@@ -97,12 +97,31 @@ def prepare_folder(cfg: WorldConfig, out: str | None, resume: bool) -> Path:
     return folder
 
 
+def base_folder(cfg: WorldConfig) -> Path | None:
+    """train.init_from as a folder that holds a world model's tokenizer and weights; None when empty."""
+    if not cfg.train.init_from:
+        return None
+    base = Path(cfg.train.init_from).expanduser()
+    missing = [f for f in ("tokenizer.json", "model.safetensors") if not (base / f).is_file()]
+    if missing:
+        raise IclftError(f"train.init_from: {base} is not a world model folder (no {missing[0]}); "
+                         f"name the --out folder of a finished `iclft world pretrain`")
+    return base
+
+
 def prepare_tokenizer(stream: Stream, folder: Path, resume: bool, main: bool):
-    """The run's tokenizer: the saved one when resuming, else trained on the first episodes and saved."""
+    """The run's tokenizer: the saved one when resuming, the base model's in a second stage
+    (train.init_from), else trained on the first episodes; saved in the folder."""
     from transformers import AutoTokenizer
 
     if resume and (folder / "tokenizer.json").is_file():
         return AutoTokenizer.from_pretrained(folder)
+    base = base_folder(stream.cfg)
+    if base is not None:
+        tok = AutoTokenizer.from_pretrained(base)
+        if main:
+            tok.save_pretrained(folder)
+        return tok
     n = stream.cfg.corpus.tokenizer_episodes
     tok = train_tokenizer((stream.episode(i).text for i in range(n)), stream.cfg.model.vocab_size)
     if main:
@@ -232,6 +251,18 @@ def pretrain(cfg: WorldConfig, out: str | None = None, resume: bool = False, pro
     return folder
 
 
+def load_base_weights(model, base: Path) -> None:
+    """The base model's weights into `model`; another shape is one line."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_model
+
+    try:
+        load_model(model, base / "model.safetensors", device="cpu")
+    except (RuntimeError, SafetensorError) as e:
+        raise IclftError(f"train.init_from: {base} holds weights of another shape than this config's model "
+                         f"({str(e).splitlines()[0][:160]})") from None
+
+
 @dataclass
 class _Trained:
     model: object
@@ -251,7 +282,10 @@ def _train(cfg: WorldConfig, folder: Path, acc, resume: bool, show: bool, stop_a
     opt = torch.optim.AdamW(model.parameters(), lr=t.learning_rate, weight_decay=t.weight_decay,
                             betas=(0.9, 0.95), fused=acc.device.type in ("cpu", "cuda"))
     p = Progress()
-    if not resume and t.copy_warmup_steps:  # a resumed run's checkpoint already holds it
+    base = base_folder(cfg)
+    if base is not None and not resume:  # a second stage starts from its base's weights
+        load_base_weights(model, base)
+    elif not resume and t.copy_warmup_steps:  # a resumed run's checkpoint already holds it
         p.log += cached_copy_warmup(model.to(acc.device), cfg, len(tok), acc.device, show and acc.is_main_process)
         if acc.is_main_process:
             with open(folder / "log.jsonl", "a") as f:
@@ -273,7 +307,7 @@ def _train(cfg: WorldConfig, folder: Path, acc, resume: bool, show: bool, stop_a
             save_checkpoint(folder, acc.unwrap_model(model), opt, asdict(p))
 
     for step in range(p.step, t.steps):
-        first = step * per_step + acc.process_index * t.batch_size
+        first = t.first_row + step * per_step + acc.process_index * t.batch_size
         rows = [stream.row(b) for b in range(first, first + t.batch_size)]
         batch = [{k: v.to(acc.device) for k, v in b.items()} for b in step_batches(rows, tok.pad_token_id, cfg)]
         losses.append(train_step(model, opt, acc, batch, lr_at(step, cfg), t.max_grad_norm))

@@ -37,7 +37,7 @@ class Stream:
         self.wording = WORDINGS[c.wording]
         pool = corpus.disjoint_pool() if c.words == "disjoint" else corpus.word_pool(reserved(cfg))
         self.background = corpus.background_world(cfg.seed, pool, c.background_facts, c.background_two_way,
-                                                  self.wording) if c.background_facts else None
+                                                  WORDINGS[c.background_wording or c.wording]) if c.background_facts else None
         # random worlds never reuse a background word, which would give it other facts
         taken = self.background.words if self.background else frozenset()
         self.pool = tuple(w for w in pool if w not in taken)
