@@ -1,5 +1,6 @@
 """The world model shipped inside iclft: its files are the ones its sums name, its record says how
-it was made (and that is the `fair` preset), and the study backend loads and scores it."""
+it was made (the `fair` preset, then the `fair_wide` preset from it), and the study backend loads and
+scores it."""
 from __future__ import annotations
 
 import hashlib
@@ -15,15 +16,16 @@ def test_shipped_files_match_their_sums_and_the_card_names_command_and_hash():
     for name, digest in sums.items():
         assert hashlib.sha256((SHIPPED_WORLD / name).read_bytes()).hexdigest() == digest, name
     card = (SHIPPED_WORLD / "README.md").read_text()
-    assert "iclft world pretrain --preset fair" in card and sums["model.safetensors"] in card
+    assert "iclft world pretrain --preset fair --out BASE" in card and sums["model.safetensors"] in card
+    assert "iclft world pretrain --preset fair_wide train.init_from=BASE" in card
 
 
-def test_shipped_model_was_made_by_the_fair_preset_and_logged_its_heldout_curve():
+def test_shipped_model_was_made_by_the_fair_wide_preset_and_logged_its_heldout_curve():
     # settings added since default to what the shipped run did, so the resolved configs are equal
     shipped = load_world_config(str(SHIPPED_WORLD / "world.yaml"))
-    assert dump(shipped) == dump(load_world_config(preset="fair"))
+    assert dump(shipped) == dump(load_world_config(preset="fair_wide"))
     facts = json.loads((SHIPPED_WORLD / "world.json").read_text())
-    assert facts["steps"] == load_world_config(preset="fair").train.steps
+    assert facts["steps"] == load_world_config(preset="fair_wide").train.steps
     curve = [e for e in facts["log"] if "heldout" in e]
     assert curve and curve[-1]["step"] == facts["steps"]
     assert {"simple_reversal/forward", "simple_reversal/reversal"} <= set(curve[-1]["heldout"])

@@ -32,21 +32,27 @@ warm-ups for looking back (word lists and documents shown twice, as the corpus m
 sentence templates are iclft's datasets' own. Every word of the reserved study datasets
 ({', '.join(c.reserve_presets)} presets, seeds 0-{c.reserve_seeds - 1}) is excluded from
 pretraining, so their facts are new to it."""
+    origin, again = "trained from scratch", f"`iclft world pretrain --preset {cfg.name}`"
+    if cfg.train.init_from:
+        base = _base_facts(cfg.train.init_from)
+        origin = (f"continued from the world model `{base.get('config', {}).get('name', cfg.train.init_from)}`"
+                  f"{' (' + format(base['tokens'], ',') + ' tokens, ' + str(base['steps']) + ' steps)' if 'tokens' in base else ''},"
+                  f" its tokenizer and weights,")
+        again = (f"`iclft world pretrain --preset {base.get('config', {}).get('name', 'BASE')} --out BASE`, then "
+                 f"`iclft world pretrain --preset {cfg.name} train.init_from=BASE`")
     (folder / "README.md").write_text(f"""---
 library_name: transformers
 tags: [iclft, synthetic, from-scratch]
 ---
 # {cfg.name}: a world model made by iclft {__version__}
 
-A {facts['parameters'] / 1e6:.2f}M-parameter Llama-architecture decoder trained from scratch by
-`iclft world pretrain` on {facts['tokens']:,} tokens ({facts['steps']} steps of {cfg.train.batch_size} rows)
+A {facts['parameters'] / 1e6:.2f}M-parameter Llama-architecture decoder {origin} trained by
+`iclft world pretrain` on {facts['tokens']:,} tokens ({facts['steps']} steps of {cfg.train.batch_size} rows{f', from corpus row {cfg.train.first_row}' if cfg.train.first_row else ''})
 {what}
 
-Tokenizer: byte-level BPE, {facts['vocab_size']} tokens, trained on the first
-{cfg.corpus.tokenizer_episodes} episodes; one special token `<|endoftext|>` (BOS, EOS, padding); no chat template.
+Tokenizer: byte-level BPE, {facts['vocab_size']} tokens, {"the base model's" if cfg.train.init_from else f"trained on the first {cfg.corpus.tokenizer_episodes} episodes"}; one special token `<|endoftext|>` (BOS, EOS, padding); no chat template.
 
-Training: AdamW (fused), peak learning rate {cfg.train.learning_rate}, warmup {cfg.train.warmup_steps} steps, cosine
-decay, float32, seed {cfg.seed}, initial weights std {cfg.model.initializer_range}; answer tokens weighted 1 and the
+Training: AdamW (fused), peak learning rate {cfg.train.learning_rate}, warmup {cfg.train.warmup_steps} steps, {"constant after" if cfg.train.min_lr_ratio == 1 else f"cosine decay to {cfg.train.min_lr_ratio} of the peak"}, float32, seed {cfg.seed}, initial weights std {cfg.model.initializer_range}; answer tokens weighted 1 and the
 rest {cfg.train.other_weight}; episodes {'isolated from' if cfg.train.isolate_episodes or cfg.train.split_episodes else 'attending to'} the
 episodes packed before them; the first {cfg.corpus.warmup_rows} rows drawn from {cfg.corpus.warmup_mix or 'the mix'},
 then from {cfg.corpus.mix}; world sizes capped from {corpus.MIN_SIZE} up to {cfg.corpus.max_size} over the first
@@ -66,5 +72,14 @@ it at every evaluation against the corpus tokens seen, and `log.jsonl` lists it)
 {acc}
 
 The full config is in `world.json`; to make it again: `iclft world pretrain CONFIG.yaml` with that
-config, or `iclft world pretrain --preset {cfg.name}`.
+config, or {again}.
 """)
+
+
+def _base_facts(init_from: str) -> dict:
+    """The base model's world.json (config, tokens, steps), or {} where it has none."""
+    path = Path(init_from).expanduser() / "world.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
