@@ -7,8 +7,8 @@ evaluation wording, whose 13 "more X" adjectives no pretraining wording holds.
     OMP_NUM_THREADS=1 python benchmarks/comparative_probe.py --wording wide --out /tmp/probe-wide
 
 Held-out worlds: simple reversals with the regular comparatives, 20 facts, at seeds EVAL_SEED+1 ..
-EVAL_SEED+SEEDS (never study seeds, never the worlds the shipped run chose its recipe on), plus the
-40-fact world at EVAL_SEED+1. Everything is written to OUT/log.jsonl, one line per evaluation.
+EVAL_SEED+SEEDS (never study seeds, never the worlds the shipped run chose its recipe on), plus a
+longer world at EVAL_SEED+1 (--long facts, 40 by default; `long_` in the log). Everything is written to OUT/log.jsonl, one line per evaluation.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def evaluate(model, tok, datasets) -> dict:
     for key in ("forward", "reversal"):
         vals = [v for k, v in scores.items() if k.startswith("sr20-") and k.endswith(key)]
         out[f"20f_{key}"] = round(sum(vals) / len(vals), 4)
-    out.update({k.replace("sr40-1/", "40f_"): v for k, v in scores.items() if k.startswith("sr40")})
+    out.update({k.replace("sr40-1/", "long_"): v for k, v in scores.items() if k.startswith("sr40")})
     return out
 
 
@@ -51,6 +51,7 @@ def main() -> None:
     ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--first-row", type=int, default=50_000, help="the corpus rows used start here")
+    ap.add_argument("--long", type=int, default=40, help="facts in the long held-out world (seed EVAL_SEED+1)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
 
@@ -63,7 +64,7 @@ def main() -> None:
     stream = Stream(cfg, tok)
     datasets = [(f"sr20-{s}", generate("simple_reversal", seed=EVAL_SEED + s, n_facts=20, docs_per_fact=2,
                                        features="regular")) for s in range(1, args.seeds + 1)]
-    datasets.append(("sr40-1", generate("simple_reversal", seed=EVAL_SEED + 1, n_facts=40, docs_per_fact=2,
+    datasets.append(("sr40-1", generate("simple_reversal", seed=EVAL_SEED + 1, n_facts=args.long, docs_per_fact=2,
                                         features="regular")))
     acc = Accelerator(cpu=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=cfg.train.weight_decay, betas=(0.9, 0.95))

@@ -17,6 +17,8 @@ from pathlib import Path
 def shares(q: dict | None) -> str:
     if not q:
         return "no checker"
+    if not q["n_statements"]:
+        return "none kept"
     return f"{q['entailed']:.0%} / {q['contradicted']:.0%} / {q['other']:.0%} (n={q['n_statements']})"
 
 
