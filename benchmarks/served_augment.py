@@ -71,7 +71,7 @@ def main() -> None:
         for n in (1, args.concurrency):
             acfg = tool.augment_config(args.method, max_inputs=args.max_inputs, use_cache=False, temperature=0.0)
             opts = tool.Options(corpus=args.corpus, method=args.method, model=f"openai:{args.model}",
-                                out=str(work / f"c{n}"), base_url=url, concurrency=n)
+                                out=str(work / f"c{n}"), base_url=url, concurrency=n, context_window=4096)
             t0 = time.perf_counter()
             tool.run(opts, acfg, say=lambda line: None)
             seconds = time.perf_counter() - t0

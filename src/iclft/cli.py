@@ -156,7 +156,7 @@ def _cmd_augment(args) -> int:
                                max_inputs=args.max_inputs, filter=args.filter, batch_size=args.batch_size,
                                cache_dir=args.cache_dir, use_cache=False if args.no_cache else None)
     tool.run(tool.Options(args.corpus, args.method, args.model, args.out, args.base_url, args.concurrency,
-                          args.text_column, args.resume, args.chunk_size), acfg)
+                          args.text_column, args.resume, args.chunk_size, args.context_window, args.tokenizer), acfg)
     return 0
 
 
@@ -169,6 +169,9 @@ def _add_augment_parser(sub) -> None:
     aug.add_argument("--model", required=True, help="a model name (as model.name), or openai:MODEL with --base-url")
     aug.add_argument("--base-url", default="", help="a served model's OpenAI-compatible URL (http://HOST:PORT/v1)")
     aug.add_argument("--concurrency", type=int, default=1, help="a served model: requests in flight at once")
+    aug.add_argument("--context-window", type=int, default=0,
+                     help="a served model's context window, where the server does not report it")
+    aug.add_argument("--tokenizer", default="", help="a served model: a local tokenizer (as model.tokenizer)")
     aug.add_argument("--out", required=True, help="the output folder (new or empty, or one to resume)")
     aug.add_argument("--samples", type=int, help="samples per input (default: the study's, 1)")
     aug.add_argument("--temperature", type=float, help="sampling temperature, 0: greedy (default: the study's)")

@@ -231,7 +231,8 @@ def test_imported_data_through_the_server_every_method_and_a_study(gemma_server,
     data = tmp_path / "marrowby"
     assert main(["data", "import", "jsonl", "--documents", str(fictional / "documents.jsonl"), "--questions",
                  str(fictional / "questions.jsonl"), "--oracle", str(fictional / "oracle.jsonl"), "--out", str(data)]) == 0
-    served = ["--model", f"openai:{GEMMA}", "--base-url", gemma_server]
+    served = ["--model", f"openai:{GEMMA}", "--base-url", gemma_server, "--context-window", "2048",
+              "--tokenizer", "gemma3-270m"]
     for method in ("local", "global", "selfqa", "implications"):
         out = tmp_path / f"aug-{method}"
         assert main(["augment", str(data), "--method", method, *served, "--concurrency", "2", "--max-inputs", "2",

@@ -72,6 +72,8 @@ class Options:
     text_column: str = "text"
     resume: bool = False
     chunk_size: int = 64  # inputs a journal line
+    context_window: int = 0  # a served model's, where the server does not report it (model.context_window)
+    tokenizer: str = ""  # a served model: local tokenizer whose chat template frames prompts (model.tokenizer)
 
 
 def augment_config(method: str, samples: int | None = None, max_new_tokens: int | None = None,
@@ -97,7 +99,7 @@ def _check(opts: Options, acfg: AugmentConfig) -> None:
     for flag, value, least in (("--concurrency", opts.concurrency, 1), ("--samples", getattr(acfg, m.samples_key), 1),
                                ("--max-new-tokens", getattr(acfg, m.max_tokens_key), 1),
                                ("--batch-size", acfg.batch_size, 1), ("--max-inputs", acfg.max_inputs, 0),
-                               ("--chunk-size", opts.chunk_size, 1)):
+                               ("--chunk-size", opts.chunk_size, 1), ("--context-window", opts.context_window, 0)):
         if value < least:
             raise IclftError(f"{flag} must be at least {least}, got {value}")
     if not (math.isfinite(acfg.temperature) and acfg.temperature >= 0):
@@ -253,7 +255,8 @@ def run(opts: Options, acfg: AugmentConfig, say: Callable[[str], None] = print) 
         raise IclftError(f"--out {opts.out}: a file, not a folder")
     if opts.resume and not (out / JOURNAL).is_file():
         raise IclftError(f"--resume: {out} holds no journal ({JOURNAL}) to resume")
-    gen = load_model(ModelConfig(name=opts.model, base_url=opts.base_url))
+    gen = load_model(ModelConfig(name=opts.model, base_url=opts.base_url, context_window=opts.context_window,
+                                 tokenizer=opts.tokenizer))
     plan = pl.prepare(gen, pl.METHODS[opts.method], corpus.documents, acfg)
     provenance = pl.provenance_of(gen, plan, acfg)
     docs = [d.text for d in corpus.documents]
