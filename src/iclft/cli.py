@@ -140,7 +140,8 @@ def _add_world_parser(sub) -> None:
     wsub = world.add_subparsers(dest="world_command", required=True)
     pre = wsub.add_parser("pretrain", help="train the world model; its folder works as --model / model.name")
     pre.add_argument("config", nargs="?", help="YAML config file")
-    pre.add_argument("--preset", help="a built-in world config: world (30 minutes on a CPU), tiny")
+    pre.add_argument("--preset", help="a built-in world config: fair (the shipped model's first stage, 30 minutes on a CPU), "
+                     "fair_wide (its second), fair_long, world_v1, tiny")
     pre.add_argument("--out", help="model folder (default: ~/.cache/iclft/world/NAME)")
     pre.add_argument("--resume", action="store_true", help="continue from the folder's checkpoint")
     pre.add_argument("overrides", nargs="*", default=[], metavar="KEY=VALUE",
