@@ -220,13 +220,13 @@ def test_a_study_runs_through_the_server_with_local_finetuning(gemma_server, tmp
     assert all(r["output"] for r in aug)  # the served model wrote something for every sentence
 
 
-def test_imported_data_through_the_server_every_method_and_a_study(server, gemma_server, tmp_path):
-    """Data iclft did not generate (the fictional corpus of tests/fixtures, imported) through served
-    models: `iclft augment` with every method on SmolLM2's server (it generates right; only its
-    scoring is refused), two requests in flight; then a study whose pretrained scoring and self-QA
-    augmentations are Gemma's server's and whose finetuning is local Gemma weights. Sized for
-    llama-cpp-python's slow scoring (README, "Speed"): one item a split; icl, whose prompts hold
-    the whole corpus, runs on local weights in tests/unit/test_user_data_e2e.py."""
+def test_imported_data_through_the_server_every_method_and_a_study(server, tmp_path):
+    """Data iclft did not generate (the fictional corpus of tests/fixtures, imported) through a served
+    model: `iclft augment` with every method on SmolLM2's server (it generates right; only its
+    scoring is refused), two requests in flight; then a study whose self-QA augmentations the server
+    writes and whose finetuning and scoring are local weights of the same model (finetune.model).
+    Scoring through llama-cpp-python is slow (README, "Speed") and is tested above on generated data;
+    every condition on this corpus runs on local weights in tests/unit/test_user_data_e2e.py."""
     from conftest import REPO
     from iclft.cli import main
 
@@ -244,14 +244,14 @@ def test_imported_data_through_the_server_every_method_and_a_study(server, gemma
         assert facts["cost"]["generation"]["tokens_written"] > 0
         assert (out / "chat.jsonl").is_file() and (out / "text.jsonl").is_file()
     run = tmp_path / "run"
-    assert main(["run", "--preset", "quick", f"model.name=openai:{GEMMA}", f"model.base_url={gemma_server}",
-                 "model.tokenizer=gemma3-270m", "model.context_window=2048", "finetune.model=gemma3-270m",
-                 "finetune.epochs=1", f"datasets=[{{path: {data}, limit: 1}}]", "cache_dir=null",
-                 "conditions=[pretrained, finetune_aug_selfqa]", "augment.max_inputs=2",
-                 "augment.selfqa_max_new_tokens=24", f"augment.cache_dir={tmp_path / 'aug'}", "--out", str(run)]) == 0
+    assert main(["run", "--preset", "quick", f"model.name=openai:{ALIAS}", f"model.base_url={server}",
+                 "model.context_window=2048", "finetune.model=smollm2-135m", "finetune.epochs=1",
+                 f"datasets=[{{path: {data}, limit: 1}}]", "cache_dir=null", "conditions=[finetune_aug_selfqa]",
+                 "augment.max_inputs=2", "augment.selfqa_max_new_tokens=24", f"augment.cache_dir={tmp_path / 'aug'}",
+                 "--out", str(run)]) == 0
     summary = json.loads((run / "summary.json").read_text())
     assert {(r["condition"], r["split"]) for r in summary["results"]} == \
-        {(c, s) for c in ("pretrained", "finetune_aug_selfqa") for s in ("recall", "reversal", "inference")}
+        {("finetune_aug_selfqa", s) for s in ("recall", "reversal", "inference")}
     assert {s["name"] for s in summary["shortcuts"]} >= {"verbatim", "cooccurrence"}
     aug = [json.loads(line) for line in (run / "augment" / "marrowby__finetune_aug_selfqa.jsonl").read_text().splitlines()]
-    assert aug and all(r["provenance"]["model"]["base_url"] == gemma_server for r in aug)
+    assert aug and all(r["provenance"]["model"]["base_url"] == server for r in aug)
