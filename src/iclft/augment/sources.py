@@ -21,6 +21,7 @@ from pathlib import Path
 
 from iclft import IclftError
 from iclft.data.schema import Dataset, Document, load_dataset, read_utf8
+from iclft.data.userdata import jsonl_records
 
 KINDS = "a folder of .txt/.md files, a .jsonl file, an iclft dataset folder or a saved Hugging Face dataset"
 
@@ -42,16 +43,10 @@ def _text_files(folder: Path) -> list[tuple[str, str]]:
 
 def _jsonl(path: Path, column: str) -> list[tuple[str, str]]:
     out = []
-    for n, line in enumerate(read_utf8(path, "corpus file").split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise IclftError(f"{path}:{n}: not JSON ({e.msg})") from None
-        if not isinstance(record, dict) or not isinstance(record.get(column), str):
-            raise IclftError(f"{path}:{n}: a line must be a JSON object with a string field {column!r}")
-        out.append((str(record["id"]) if "id" in record else str(n), record[column]))
+    for line, record in jsonl_records(path, read_utf8(path, "corpus file")):
+        if not isinstance(record.get(column), str):
+            raise IclftError(f"{path}:{line.number}: a line must be a JSON object with a string field {column!r}")
+        out.append((str(record["id"]) if "id" in record else str(line.number), record[column]))
     return out
 
 
