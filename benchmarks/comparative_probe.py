@@ -8,7 +8,8 @@ evaluation wording, whose 13 "more X" adjectives no pretraining wording holds.
 
 Held-out worlds: simple reversals with the regular comparatives, 20 facts, at seeds EVAL_SEED+1 ..
 EVAL_SEED+SEEDS (never study seeds, never the worlds the shipped run chose its recipe on), plus a
-longer world at EVAL_SEED+1 (--long facts, 40 by default; `long_` in the log). Everything is written to OUT/log.jsonl, one line per evaluation.
+longer world at EVAL_SEED+1 .. EVAL_SEED+LONG_SEEDS (--long facts, 40 by default; --long-seeds 1 by
+default; `long_` in the log, the mean over those seeds). Everything is written to OUT/log.jsonl, one line per evaluation.
 """
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ def evaluate(model, tok, datasets) -> dict:
     for key in ("forward", "reversal"):
         vals = [v for k, v in scores.items() if k.startswith("sr20-") and k.endswith(key)]
         out[f"20f_{key}"] = round(sum(vals) / len(vals), 4)
-    out.update({k.replace("sr40-1/", "long_"): v for k, v in scores.items() if k.startswith("sr40")})
+    for key in ("forward", "reversal"):
+        vals = [v for k, v in scores.items() if k.startswith("long-") and k.endswith(key)]
+        out[f"long_{key}"] = round(sum(vals) / len(vals), 4)
     return out
 
 
@@ -52,6 +55,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--first-row", type=int, default=50_000, help="the corpus rows used start here")
     ap.add_argument("--long", type=int, default=40, help="facts in the long held-out world (seed EVAL_SEED+1)")
+    ap.add_argument("--long-seeds", type=int, default=1, help="how many long held-out worlds (seeds EVAL_SEED+1 ..)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
 
@@ -64,8 +68,8 @@ def main() -> None:
     stream = Stream(cfg, tok)
     datasets = [(f"sr20-{s}", generate("simple_reversal", seed=EVAL_SEED + s, n_facts=20, docs_per_fact=2,
                                        features="regular")) for s in range(1, args.seeds + 1)]
-    datasets.append(("sr40-1", generate("simple_reversal", seed=EVAL_SEED + 1, n_facts=args.long, docs_per_fact=2,
-                                        features="regular")))
+    datasets += [(f"long-{s}", generate("simple_reversal", seed=EVAL_SEED + s, n_facts=args.long, docs_per_fact=2,
+                                        features="regular")) for s in range(1, args.long_seeds + 1)]
     acc = Accelerator(cpu=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=cfg.train.weight_decay, betas=(0.9, 0.95))
     model, opt = acc.prepare(model, opt)

@@ -34,7 +34,7 @@ def _study_pattern() -> re.Pattern:
     return re.compile("|".join(rf"(?<![a-z]){re.escape(f)}(?![a-z])" for f in forms))
 
 
-@pytest.mark.parametrize("name", ["pretrain", "broad", "open", "wide"])
+@pytest.mark.parametrize("name", ["pretrain", "broad", "open", "wide", "varied"])
 def test_wording_families_are_disjoint(name):
     wording = WORDINGS[name]
     for family in ("doc_preambles", "question_preambles", "headers", "instructions"):
@@ -46,7 +46,7 @@ def test_wording_families_are_disjoint(name):
     assert pre_words and eval_words and not pre_words & eval_words
 
 
-@pytest.mark.parametrize("name", ["pretrain", "open", "wide"])
+@pytest.mark.parametrize("name", ["pretrain", "open", "wide", "varied"])
 def test_other_pretraining_wordings_never_contain_an_evaluation_form(name):
     stream = Stream(load_world_config(preset="fair", overrides=[f"corpus.wording={name}"]))
     pattern = _study_pattern()

@@ -192,3 +192,57 @@ WIDE = Wording(
     "wide", BROAD.doc_preambles, BROAD.question_preambles,
     BROAD.comparatives + tuple((f"more {x}", f"less {x}") for x in _WIDE_REGULAR),
     BROAD.headers, BROAD.instructions, BROAD.repeat, BROAD.list_intro)
+
+
+# ---- varied: document preambles of many shapes -----------------------------------------------------
+# BROAD's 925 document preambles are all one shape ("[When,] a source says that"); the evaluation's are
+# of many ("Did you know that", "According to the encyclopedia,", "As everyone in the village knows,").
+# The wording probe put what is left of the 40-fact shortfall in those unseen preambles. VARIED keeps
+# WIDE and adds preambles of a dozen other shapes (questions, "according to", "as ... knows", bare
+# clauses, reports of findings; half of all draws), none an evaluation form (tested), so that a preamble is something a
+# model reads past whatever its shape.
+
+_WHO = ("everyone", "the villagers", "every sailor", "the old people", "most farmers", "the children", "any baker",
+        "the monks", "each pilgrim", "the guards")
+_FOUND = ("A study of the valley found that", "The last count showed that", "Careful counting showed that",
+          "A long survey of the hills found that", "Old tallies show that", "The field notes show that",
+          "Years of watching have shown that", "A test last spring showed that")
+_BARE = ("It is said that", "Some say that", "Everyone knows that", "It is clear that", "We hear that",
+         "Rumour has it that", "Few people know that", "It is often said that", "Nobody doubts that",
+         "It was once thought, rightly, that", "It is common knowledge that", "As we all know,",
+         "Believe it or not,", "Strange as it seems,", "Oddly enough,", "For the record,", "In fact,",
+         "Truth be told,", "To be sure,", "Note that")
+_ASKED = ("Have you heard that", "Were you told that", "Did anyone tell you that", "Have you noticed that",
+          "Did the guide mention that", "Have you read that")
+
+_SHAPES = (tuple(f"According to {src}," for src in _SOURCES)
+           + tuple(f"As {who} {'know' if who.startswith(('the ', 'most')) else 'knows'}," for who in _WHO)
+           + _FOUND + _BARE + _ASKED)
+
+VARIED = Wording(  # the new shapes listed 13 times: drawn about as often as BROAD's one shape
+    "varied", WIDE.doc_preambles + _SHAPES * 13,
+    WIDE.question_preambles, WIDE.comparatives, WIDE.headers, WIDE.instructions, WIDE.repeat, WIDE.list_intro)
+
+# ---- logic: syllogisms in pretraining wording ----------------------------------------------------------
+# The syllogism datasets ask in their own frames: a document "The relationships between a, b and c are:
+# All a are b. ...", a question "The relationships between a and c are:" (the paper's split) and a
+# judged one "Given the relationships between a, b and c, the conclusion that all c are a" ->
+# "follows." / "does not follow.". A fair corpus (the `logic` episode kind) writes the same logic in
+# frames of its own: none holds "relationships", "Given", "conclusion" or "follow" (tested).
+# The quantified sentences themselves ("All a are b.", "Some a are b.", "No a are b.") are the logic
+# being taught and are shared, as "more X" / "less X" are for comparisons. Verdicts come in the shape
+# "V." / "does not V." (and a few "is X." / "is not X."), so the rule the corpus can teach is that "does
+# not" marks the negative verdict, whatever the verb: the evaluation's "follows." is never one of them.
+
+LOGIC_CONTEXTS = ("Notes on {names}:", "About {names}:", "What we know of {names}:", "On {names}, the record says:",
+                  "How {names} stand:", "Facts on {names}:", "Of {names}, this is known:", "The links among {names}:")
+LOGIC_ASKS = ("So, of {x} and {y} we can say:", "Hence, for {x} and {y}:", "What holds for {x} and {y}:",
+              "Thus, linking {x} and {y}:", "Of {x} and {y}, then:", "From this, on {x} and {y}:")
+LOGIC_JUDGE_LEADS = ("Knowing how {names} stand,", "From what we know of {names},", "Going by the notes on {names},",
+                     "With the facts on {names},", "Taking the record on {names},", "Judging by the links among {names},")
+LOGIC_CLAIMS = ("the claim that", "the statement that", "the idea that", "the guess that", "the thought that",
+                "the proposal that")
+LOGIC_VERDICTS = (("holds.", "does not hold."), ("stands.", "does not stand."), ("applies.", "does not apply."),
+                  ("results.", "does not result."), ("checks out.", "does not check out."),
+                  ("comes out.", "does not come out."), ("is certain.", "is not certain."),
+                  ("is proven.", "is not proven."), ("is settled.", "is not settled."), ("is sound.", "is not sound."))

@@ -34,6 +34,8 @@ inheritance down a category tree. Worlds are of six kinds:
     list        a list of words, then the same list again
     background  (fair corpora) notes on a persistent background world and questions on it, some
                 closed book: knowledge that can only live in the weights
+    logic       (fair corpora) syllogisms over every mood and figure in pretraining wording: what
+                holds of the end terms, and whether a stated candidate holds (`logic_world`)
 
 A fair corpus (`wording` PRETRAIN, BROAD or OPEN, iclft.world.wording) writes only the pretraining
 side of every wording family, its words from `disjoint_pool` (a grammar no dataset draws from), and
@@ -68,9 +70,10 @@ from iclft.data import syllogism
 from iclft.data.sentences import split_sentences
 from iclft.data.taxonomy import RELATIONS, Category, Fact, Taxonomy
 from iclft.data.words import CODAS, ONSETS, SECOND_ONSETS, VOWELS, candidates, is_english
+from iclft.data.wording import LOGIC_ASKS, LOGIC_CLAIMS, LOGIC_CONTEXTS, LOGIC_JUDGE_LEADS, LOGIC_VERDICTS
 from iclft.world.wording import INFER, RESTATE, STUDY, Wording, pick
 
-KINDS = ("comparison", "drill", "syllogism", "taxonomy", "local", "global", "repeat", "list", "background")
+KINDS = ("comparison", "drill", "syllogism", "taxonomy", "local", "global", "repeat", "list", "background", "logic")
 
 
 class Episode(NamedTuple):
@@ -182,6 +185,53 @@ def syllogism_world(rng: random.Random, words: list[str]) -> World:
             pair = [terms[p.subject], terms[p.predicate]]
             rng.shuffle(pair)
             qa.append((syllogism.context(pair), p.text(terms)))
+    rng.shuffle(qa)
+    return World(docs, qa, inferences)
+
+
+def logic_world(rng: random.Random, words: list[str]) -> World:
+    """Three-term syllogisms in pretraining wording (iclft.data.wording, LOGIC_*), over every mood and
+    figure. Each document names its terms and states a premise pair; each asks either what holds of
+    the two end terms (a valid conclusion of a pair that has one) or whether a stated candidate holds.
+    Judged verdicts are balanced: half follow (a valid pair's valid conclusion), half do not (any pair,
+    and mostly the candidate with the premises' atmosphere, so that the quantifier alone cannot tell),
+    decided by brute force (iclft.data.syllogism.entails)."""
+    S, P = syllogism.S, syllogism.P
+    valid_forms = syllogism.forms()
+    docs, qa, inferences = [], [], {}
+    for i in range(len(words) // 3):
+        terms = tuple(words[3 * i: 3 * i + 3])
+        judged, follows = rng.random() < 0.7, rng.random() < 0.5
+        name = rng.choice(syllogism.NAMES) if judged and not follows else rng.choice(valid_forms).name
+        premises = syllogism.premises_of(name)
+        valid = [c for c in syllogism.candidates(S, P) if syllogism.entails(premises, c)]
+        shown = list(premises)
+        rng.shuffle(shown)
+        names = sorted(terms)
+        listed = f"{', '.join(names[:-1])} and {names[-1]}"
+        doc = rng.choice(LOGIC_CONTEXTS).format(names=listed) + " " + " ".join(p.text(terms) for p in shown)
+        docs.append(doc)
+        inferences[doc] = [c.text(terms) for c in valid]
+        if not judged:
+            ends = [terms[S], terms[P]]
+            rng.shuffle(ends)
+            qa.append((rng.choice(LOGIC_ASKS).format(x=ends[0], y=ends[1]), rng.choice(valid).text(terms)))
+        else:
+            if follows:
+                options = valid
+            else:
+                wrong = [c for c in syllogism.candidates(S, P) if c not in valid]
+                moods = {q for q, _, _ in premises}
+                atmosphere = "No" if "No" in moods else "Some" if "Some" in moods else "All"
+                hard = [c for c in wrong if c.quantifier == atmosphere]
+                options = hard if hard and rng.random() < 0.7 else wrong
+            c = rng.choice(options)
+            claim = f"{rng.choice(LOGIC_CLAIMS)} {c.quantifier.lower()} {terms[c.subject]} are {terms[c.predicate]}"
+            yes, no = rng.choice(LOGIC_VERDICTS)
+            qa.append((f"{rng.choice(LOGIC_JUDGE_LEADS).format(names=listed)} {claim}", yes if follows else no))
+        if rng.random() < 0.2:  # now and then a premise recalled from the context
+            p = rng.choice(premises)
+            qa.append((rng.choice(LOGIC_ASKS).format(x=terms[p.subject], y=terms[p.predicate]), p.text(terms)))
     rng.shuffle(qa)
     return World(docs, qa, inferences)
 
@@ -370,14 +420,16 @@ def _world(rng: random.Random, kind: str, pool: tuple[str, ...], size: float, w:
         return drill_world(rng, rng.sample(pool, 2 * rng.randint(2, 2 + round(10 * size))), w)
     if kind == "syllogism":
         return syllogism_world(rng, rng.sample(pool, 3 * max(2, round(14 * size))))
+    if kind == "logic":
+        return logic_world(rng, rng.sample(pool, 3 * max(2, round(24 * size))))
     n = max(4, round(14 * size))
     return taxonomy_world(rng, rng.sample(pool, 3 * n), n, max_questions=24)
 
 
 MIN_SIZE = 0.15  # the smallest world: 2 comparisons, 2 syllogisms, 4 categories
-# The kinds a corpus in pretraining wording can write (syllogisms and category trees have no
-# pretraining wording yet: their sentences are the datasets' own).
-PRETRAIN_KINDS = ("comparison", "drill", "local", "global", "repeat", "list", "background")
+# The kinds a corpus in pretraining wording can write (the syllogism kind's sentences are the
+# dataset's own, `logic` is its pretraining side; category trees have no pretraining wording yet).
+PRETRAIN_KINDS = ("comparison", "drill", "local", "global", "repeat", "list", "background", "logic")
 
 
 def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float], max_size: float = 1.0,
@@ -393,7 +445,7 @@ def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float],
     size = rng.uniform(MIN_SIZE, max(MIN_SIZE, max_size))
     w = wording
     header, instruction = (icl.header, icl.instruction) if w is STUDY else (pick(rng, w.headers), pick(rng, w.instructions))
-    if kind in ("comparison", "drill", "syllogism", "taxonomy"):
+    if kind in ("comparison", "drill", "syllogism", "taxonomy", "logic"):
         body, spans = icl_text(_world(rng, kind, pool, size, w, max_facts), header, instruction)
         return Episode(kind, body, tuple(spans))
     if kind == "background":

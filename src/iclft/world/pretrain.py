@@ -295,7 +295,7 @@ def _train(cfg: WorldConfig, folder: Path, acc, resume: bool, show: bool, stop_a
         p = Progress(state["step"], state["tokens"], state["seconds"], state["log"], state.get("losses", []))
     model, opt = acc.prepare(model, opt)
     model.train()
-    heldout = eval_datasets(fair=cfg.corpus.wording != "study")
+    heldout = eval_datasets(fair=cfg.corpus.wording != "study", logic=cfg.corpus.mix.get("logic", 0) > 0)
     known = background_items(stream.background, stream.wording) if stream.background else None
     per_step = t.batch_size * acc.num_processes
     bar = tqdm(total=t.steps, initial=p.step, desc=f"world {cfg.name}", unit="step",

@@ -23,14 +23,18 @@ EVAL_DATASETS = (("simple_reversal", {"n_facts": 20, "docs_per_fact": 2}),
 # A fair corpus's held-out worlds: (label, dataset, params), evaluation wording.
 FAIR_EVAL_DATASETS = (("simple_reversal", "simple_reversal", {"n_facts": 20, "docs_per_fact": 2, "features": "regular"}),
                       ("simple_reversal@40", "simple_reversal", {"n_facts": 40, "docs_per_fact": 2, "features": "regular"}))
+# ... and, when the corpus writes syllogisms in its own wording (the `logic` kind), syllogisms as the
+# datasets ask them: the paper's split and the judged one (does a stated conclusion follow?).
+FAIR_LOGIC_DATASETS = (("syllogism", "syllogism", {"n_items": 10, "n_judged": 20}),)
 
 
-def eval_datasets(fair: bool = False) -> list[tuple[str, object]]:
-    """(label, dataset) of the held-out worlds."""
+def eval_datasets(fair: bool = False, logic: bool = False) -> list[tuple[str, object]]:
+    """(label, dataset) of the held-out worlds (`logic`: a fair corpus that writes syllogisms)."""
     from iclft.data import generate
 
     if fair:
-        return [(label, generate(name, seed=EVAL_SEED, **params)) for label, name, params in FAIR_EVAL_DATASETS]
+        return [(label, generate(name, seed=EVAL_SEED, **params))
+                for label, name, params in FAIR_EVAL_DATASETS + (FAIR_LOGIC_DATASETS if logic else ())]
     return [(name, generate(name, seed=EVAL_SEED, **params)) for name, params in EVAL_DATASETS]
 
 

@@ -29,7 +29,7 @@ the `world_v1` preset still makes the model it made.
 from __future__ import annotations
 
 from iclft.data import simple_reversal as comparison
-from iclft.data.wording import BROAD, OPEN, PRETRAIN, WIDE, Wording, pick  # noqa: F401  (the pretraining side lives with the data)
+from iclft.data.wording import BROAD, OPEN, PRETRAIN, VARIED, WIDE, Wording, pick  # noqa: F401  (the pretraining side lives with the data)
 
 
 STUDY = Wording(
@@ -38,7 +38,7 @@ STUDY = Wording(
     "The same documents again, in another order:", ("Here is a list of words:", "The same list again:"))
 
 # corpus.wording -> the wording a corpus writes in
-WORDINGS = {"study": STUDY, "pretrain": PRETRAIN, "broad": BROAD, "open": OPEN, "wide": WIDE}
+WORDINGS = {"study": STUDY, "pretrain": PRETRAIN, "broad": BROAD, "open": OPEN, "wide": WIDE, "varied": VARIED}
 
 # The corpus's own augmentation tasks: a note restated and turned around (local), and what follows
 # from a collection (global). Pretraining wording only; the study's prompts (local_v1, global_v1)
@@ -51,13 +51,21 @@ INFER = (("First some notes. Then, for one note at a time, what else we learn fr
           "Chosen:", "It follows:"))
 
 
+# The syllogism datasets' own frames and negative verdict (iclft.data.syllogism): the `logic` kind
+# writes its own. The word "follows" itself predates the logic kind in two pretraining frames that are
+# not verdicts ("It follows that" before a statement, PRETRAIN's "Finish the statement that follows.");
+# the logic kind never writes it, which tests/unit/test_world_logic.py checks on its verdicts.
+SYLLOGISM_FORMS = ("The relationships between", "Given the relationships between", "the conclusion that",
+                   "does not follow.", "relationships")
+
+
 def study_forms() -> list[str]:
     """Every evaluation-side string a fair corpus must never contain: the datasets' preambles and
     relation words, the study's header and instruction, and every line of the augmentation prompts."""
     from iclft.augment.prompts import load_prompt, prompt_names
 
     forms = [*STUDY.doc_preambles, *STUDY.question_preambles, *STUDY.headers, *STUDY.instructions,
-             *{f for pair in STUDY.comparatives for f in pair}]
+             *{f for pair in STUDY.comparatives for f in pair}, *SYLLOGISM_FORMS]
     for name in prompt_names():  # every augmentation and judge prompt the study may use
         forms += [line for line in load_prompt(name).text.splitlines() if len(line.split()) >= 3]
     return forms
