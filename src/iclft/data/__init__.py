@@ -52,14 +52,15 @@ def generator_params(name: str) -> dict[str, Any]:
 
 
 # The types a generator's annotation (a string: the modules use postponed annotations) accepts.
-_TYPES = {"int": "an integer", "str": "a string", "Path": "a string", "None": "null", "float": "a number"}
+_TYPES = {"int": "an integer", "str": "a string", "Path": "a string", "None": "null", "float": "a number",
+          "bool": "true or false"}
 
 
 def _accepts(annotation: str, value: Any) -> bool:
     names = [t.strip() for t in annotation.split("|")]
     return (("None" in names and value is None) or ("int" in names and type(value) is int)
             or (("str" in names or "Path" in names) and isinstance(value, str))
-            or ("float" in names and type(value) in (int, float)))
+            or ("float" in names and type(value) in (int, float)) or ("bool" in names and type(value) is bool))
 
 
 def check_params(name: str, params: dict[str, Any]) -> None:

@@ -63,8 +63,8 @@ def classify_statements(ds: Dataset, sentences: list[str]) -> list[str]:
     return out
 
 
-def _render(template: text.Template, f: Fact) -> str:
-    return text.capitalize(template.text.format(s=f.subject, o=f.object)) + "."
+def _render(template: text.Template, f: Fact, one_tokenization: bool) -> str:
+    return template.lead(template.text.format(s=f.subject, o=f.object), one_tokenization) + "."
 
 
 def oracle_statements(ds: Dataset) -> list[str]:
@@ -72,13 +72,17 @@ def oracle_statements(ds: Dataset) -> list[str]:
     comprise frafe."), then every fact inheritance adds, in a training wording: transitive
     categories ("Snudi are a type of drut.") and inherited properties ("Frafe have flazu.").
     Templates are picked by a seeded local RNG. The test asks deductions in training wording too,
-    so about half of them (one of two or three wordings) appear verbatim; no reversal does."""
+    so about half of them (one of two or three wordings) appear verbatim; no reversal does. On data
+    made with one_tokenization, a statement that would start with a nonsense word gets the test
+    prompts' preamble ("It is known that drut comprise frafe.")."""
     stated, _ = read_training(ds, [])
     known = Knowledge(stated)
     rng = random.Random(f"semantic_structure-oracle:{ds.meta.get('seed', 0)}")
-    out = [_render(rng.choice(text.templates(f.relation, "augment")), f) for f in sorted(stated)]
+    one = bool(ds.meta.get("params", {}).get("one_tokenization", False))
+    out = [_render(rng.choice(text.templates(f.relation, "augment")), f, one) for f in sorted(stated)]
     for c in sorted(set(known.parents) | set(known.own)):
         for a in sorted(known.ancestors(c)):
             inherited = [Fact(c, "isa", a)] + [Fact(c, rel, obj) for rel, obj in sorted(known.own.get(a, ()))]
-            out += [_render(rng.choice(text.templates(f.relation, "train")), f) for f in inherited if f not in stated]
+            out += [_render(rng.choice(text.templates(f.relation, "train")), f, one)
+                    for f in inherited if f not in stated]
     return out

@@ -26,13 +26,36 @@ Rephrased and reversal items use templates training never uses; syllogism and ho
 training wording, so only the inference is new. Each item has `n_choices` one-word continuations;
 distractors stand in the tested relation to something else in the dataset and are never true of
 the target, inheritance included (see _Distractors). Every random choice comes from one local RNG.
+
+Two options, beyond the paper, for measuring small models; their defaults give the paper's data,
+byte for byte, and meta["params"] records them only when set:
+
+    one_tokenization=True   no nonsense word starts a sentence, line or prompt, so each is always
+               " word", lowercase after a space and before a non-letter, and a tokenizer that splits
+               text at spaces first (byte-level BPE, as the world model's) gives it one token
+               sequence everywhere (the paper's "Frafe are ..." and "... are frafe" differ): every
+               training statement has a preamble ("- In fact, frafe have flazu."), and test prompts
+               that would start with a word get one: "It is known that drut are equipped with".
+    distractors="cooccurring"   some wrong choices of rephrased and reversal items share at
+               least as many training sentences with the prompt's word as the answer does (how many
+               is drawn: see _Cooccurring), so choosing by co-occurrence (iclft.eval.shortcuts) is
+               no longer right every time. Seed 0, both options:
+                   "It is known that drut are equipped with"   flazu* | vozi (animal: drut's
+                   parent) | bifi (nurse: drut's "can") | trari (warm-blooded: drut's "is")
+               Such a distractor is false of the target but often of another kind than the answer
+               (a category, an adjective or a verb for a "has" noun). Deduced items keep the paper's distractors:
+               their answer never shares a sentence with the subject, nor do those. Where too few
+               words qualify, the paper's rule fills in; meta["fallback_distractors"] counts it per
+               split. A property reversal seldom has one: see _Cooccurring.
 """
 from __future__ import annotations
 
 import functools
 import random
+import re
+from collections import Counter
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple, Sequence
 
 from iclft import IclftError
 from iclft.data import semantic_text as text
@@ -47,6 +70,7 @@ LIMITS = {"n_docs": 100_000, "n_choices": 12}
 MIN_SENTENCES, MAX_SENTENCES = 4, 20
 SPLIT_TEMPLATES = {"rephrased": "rephrase", "reversal": "reverse", "syllogism": "train",
                    "category_holdout": "train"}
+DISTRACTORS = ("paper", "cooccurring")
 
 
 # ---- training documents -------------------------------------------------------------------------
@@ -60,7 +84,7 @@ def _neighbours(tax: Taxonomy, name: str) -> list[str]:
     return [*up[:2], *tax.children[name], *siblings, *aunts]
 
 
-def _documents(tax: Taxonomy, n_docs: int, rng: random.Random) -> list[Document]:
+def _documents(tax: Taxonomy, n_docs: int, rng: random.Random, one_tokenization: bool = False) -> list[Document]:
     """`n_docs` documents, each about one topic category, topics cycling through every category.
 
     A document states its topic's facts first, then facts about its neighbours. The first document
@@ -83,7 +107,8 @@ def _documents(tax: Taxonomy, n_docs: int, rng: random.Random) -> list[Document]
             n_plans += 1
         while text.units_needed(style, n_plans) < MIN_SENTENCES:  # a tiny taxonomy: restate facts
             n_plans += 1
-        units = text.render_units(style, topic, [pool[k % len(pool)] for k in range(n_plans)], rng)
+        units = text.render_units(style, topic, [pool[k % len(pool)] for k in range(n_plans)], rng,
+                                  one_tokenization)
         docs.append(Document(id=f"doc-{i:04d}", text=text.join_units(style, units, rng),
                              meta={"topic": topic, "style": style, "n_sentences": len(units)}))
     return docs
@@ -137,25 +162,92 @@ class _Distractors:
             out += ok
         return None
 
-    def objects(self, subject: str, rel: str, source: str, k: int) -> list[str] | None:
+    def objects(self, subject: str, rel: str, source: str, k: int, avoid: frozenset = frozenset()) -> list[str] | None:
         """Wrong objects for "<subject> <rel> ___"; `source` is the category the right answer comes
-        from: the one holding the property, or for "isa" the answer category itself."""
+        from: the one holding the property, or for "isa" the answer category itself. Words in
+        `avoid` (already chosen) are not picked."""
         if rel == "isa":
             up = set(self.full.ancestors[subject])
             return self._pick(("isa", source), lambda: {x: self._alike(source, x) for x in self.with_members},
-                              lambda x: x != subject and x not in up, k)
+                              lambda x: x != subject and x not in up and x not in avoid, k)
         true = self.full.properties[subject]
         return self._pick((rel, source), lambda: {obj: max(self._alike(source, h) for h in holders)
                                                   for obj, holders in self.holders[rel].items()},
-                          lambda obj: (rel, obj) not in true, k)
+                          lambda obj: (rel, obj) not in true and obj not in avoid, k)
 
-    def subjects(self, answer: str, rel: str, obj: str, k: int) -> list[str] | None:
+    def subjects(self, answer: str, rel: str, obj: str, k: int, avoid: frozenset = frozenset()) -> list[str] | None:
         """Wrong subjects for the reversed "<obj> <rel reversed> ___"."""
         if rel == "isa":
             pool, wrong = self.with_parent, lambda x: x not in (answer, obj) and obj not in self.full.ancestors[x]
         else:
             pool, wrong = self.with_holdings[rel], lambda x: (rel, obj) not in self.full.properties[x]
-        return self._pick((answer, rel, "reversed"), lambda: {x: self._alike(answer, x) for x in pool}, wrong, k)
+        return self._pick((answer, rel, "reversed"), lambda: {x: self._alike(answer, x) for x in pool},
+                          lambda x: wrong(x) and x not in avoid, k)
+
+
+def _shared_sentences(docs: Sequence[Document], words: set[str]) -> dict[str, Counter]:
+    """word -> how many training sentences it shares with each other nonsense word (the sentences
+    iclft.eval.shortcuts' co-occurrence rule counts)."""
+    together: dict[str, Counter] = {}
+    for doc in docs:
+        for unit in text.split_units(doc.text):
+            present = sorted(set(re.findall(text.WORD, unit.lower())) & words)
+            for w in present:
+                together.setdefault(w, Counter()).update(x for x in present if x != w)
+    return together
+
+
+class _Above(NamedTuple):
+    words: list[str]  # distractors sharing at least as many sentences with the prompt's word as the answer
+    more: frozenset[str]  # every false word that does, none of which the paper's rule may add
+    short: int  # how many of the number drawn were missing (the paper's rule fills in)
+
+
+class _Cooccurring:
+    """distractors="cooccurring": for a rephrased or reversal item, a number r drawn uniformly from
+    0 to k of its k wrong choices share at least as many training sentences with the prompt's word
+    (the subject; the object for a reversal) as the answer does, and the rest come from the paper's
+    rule (_Distractors), which then may not pick such a word: so the answer's rank by co-occurrence
+    is uniform, and choosing by co-occurrence, or against it, scores about chance.
+
+    Every sentence states facts of one subject, so the words sharing one with a category are its
+    parent, its children and its own properties; with a property, only its holder and the
+    properties listed beside it. For "drut are equipped with ___" (flazu) the false ones are
+    drut's parent, its children and its "is"/"can" properties: often not of the answer's kind, and
+    those of its kind (categories for "isa" and reversals, else objects of the relation) come
+    first. A property's holder shares every sentence that names the property, so a property
+    reversal seldom has one to draw (a property always listed beside it) and keeps the paper's
+    distractors: there the rule stays right, whatever the distractors, unless the documents change."""
+
+    def __init__(self, docs: Sequence[Document], world: Taxonomy, full: Taxonomy, rng: random.Random):
+        self.together = _shared_sentences(docs, set(world.words()))
+        self.full, self.rng = full, rng
+        self.categories = frozenset(c.name for c in world.categories)
+        self.objects_of = {rel: frozenset(obj for c in world.categories for r, obj in c.properties if r == rel)
+                           for rel in RELATIONS}
+
+    def _true(self, f: Fact) -> bool:
+        """Whether `f` holds in the full world, inheritance and held-out properties included."""
+        if f.subject not in self.full.by_name:
+            return False
+        if f.relation == "isa":
+            return f.object in self.full.ancestors[f.subject]
+        return (f.relation, f.object) in self.full.properties[f.subject]
+
+    def pick(self, f: Fact, reverse: bool, k: int) -> _Above:
+        """The wrong choices sharing as many sentences as the answer or more, for the item testing `f`."""
+        asked, answer = (f.object, f.subject) if reverse else (f.subject, f.object)
+        near = self.together.get(asked, Counter())
+        kind = self.categories if reverse or f.relation == "isa" else self.objects_of[f.relation]
+
+        def wrong(w: str) -> bool:
+            claim = Fact(w, f.relation, f.object) if reverse else Fact(f.subject, f.relation, w)
+            return w not in (asked, answer) and not self._true(claim)
+
+        more = [w for w in sorted(near) if near[w] >= near[answer] and wrong(w)]
+        r = self.rng.randint(0, k)
+        words = sorted(more, key=lambda w: (w not in kind, self.rng.random()))[:r]
+        return _Above(words, frozenset(more), r - len(words))
 
 
 def _questions(world: Taxonomy, holdout: list[str]) -> list[tuple[str, str, Fact, list[Fact]]]:
@@ -172,38 +264,59 @@ def _questions(world: Taxonomy, holdout: list[str]) -> list[tuple[str, str, Fact
     return out
 
 
-def _items(world: Taxonomy, full: Taxonomy, holdout: list[str], n_choices: int,
-           rng: random.Random) -> tuple[list[TestItem], int]:
-    """The test items, and how many questions were dropped for want of distractors."""
+class _Items(NamedTuple):
+    items: list[TestItem]
+    skipped: int  # questions dropped for want of distractors
+    fallback: dict[str, dict[str, int]]  # "cooccurring": split -> items short of _Above words, words missing
+
+
+def _items(world: Taxonomy, full: Taxonomy, holdout: list[str], n_choices: int, rng: random.Random,
+           docs: Sequence[Document] = (), one_tokenization: bool = False, distractors: str = "paper") -> _Items:
+    """The test items; with distractors="cooccurring", `docs` are the training documents."""
     pick = _Distractors(world, full, rng)
-    items, skipped, count = [], 0, {}
+    near = _Cooccurring(docs, world, full, rng) if distractors == "cooccurring" else None
+    items, skipped, count, fallback = [], 0, {}, {}
     for split, kind, f, premises in _questions(world, holdout):
         template = rng.choice(text.templates(f.relation, SPLIT_TEMPLATES[split]))
         reverse = template.use == "reverse"
         source = f.object if f.relation == "isa" else premises[-1].subject
-        wrong = (pick.subjects(f.subject, f.relation, f.object, n_choices - 1) if reverse
-                 else pick.objects(f.subject, f.relation, source, n_choices - 1))
+        above = near.pick(f, reverse, n_choices - 1) if near and split in ("rephrased", "reversal") else None
+        chosen, avoid = (above.words, above.more) if above else ([], frozenset())
+        k = n_choices - 1 - len(chosen)
+        wrong = (pick.subjects(f.subject, f.relation, f.object, k, avoid) if reverse
+                 else pick.objects(f.subject, f.relation, source, k, avoid)) if k else []
         if wrong is None:
             skipped += 1
             continue
-        prompt, answer = template.split(f.subject, f.object)
-        choices = [answer] + [w + "." for w in wrong]
+        if above:
+            tally = fallback.setdefault(split, {"items": 0, "distractors": 0})
+            tally["items"] += above.short > 0
+            tally["distractors"] += above.short
+        prompt, answer = template.split(f.subject, f.object, one_tokenization)
+        choices = [answer] + [w + "." for w in chosen + wrong]
         rng.shuffle(choices)
         count[split] = count.get(split, 0) + 1
         items.append(TestItem(
             id=f"{split}-{count[split]:04d}", split=split, prompt=prompt, choices=tuple(choices),
             answer=choices.index(answer),
             meta={"type": kind, "relation": f.relation, "subject": f.subject, "object": f.object,
-                  "premises": [list(p) for p in premises], "template": template.text}))
-    return items, skipped
+                  "premises": [list(p) for p in premises], "template": template.text,
+                  **({"cooccurring": {"above_answer": len(chosen), "fallback": above.short}} if above else {})}))
+    return _Items(items, skipped, fallback)
 
 
 # ---- the generator ------------------------------------------------------------------------------
 
 def generate(seed: int = 0, n_docs: int = 2200, n_choices: int = 4, n_holdout: int = 10,
-             taxonomy: str | Path | None = None) -> Dataset:
-    """Generate the dataset; defaults are the paper's sizes. `taxonomy` is a YAML path (None: the
-    packaged 110-category taxonomy.yaml)."""
+             taxonomy: str | Path | None = None, one_tokenization: bool = False,
+             distractors: str = "paper") -> Dataset:
+    """Generate the dataset; defaults are the paper's sizes and wording. `taxonomy` is a YAML path
+    (None: the packaged 110-category taxonomy.yaml); `one_tokenization` and `distractors` are the
+    options the module's docstring describes."""
+    if type(one_tokenization) is not bool:
+        raise IclftError(f"semantic_structure: one_tokenization must be true or false, got {one_tokenization!r}")
+    if distractors not in DISTRACTORS:
+        raise IclftError(f"semantic_structure: distractors must be {' or '.join(DISTRACTORS)}, got {distractors!r}")
     tax = load_taxonomy(taxonomy)
     if n_choices < 2:
         raise IclftError(f"semantic_structure: n_choices must be at least 2, got {n_choices}")
@@ -222,16 +335,19 @@ def generate(seed: int = 0, n_docs: int = 2200, n_choices: int = 4, n_holdout: i
     world = full.without_properties_of(set(holdout))
     used = set(world.words())
     mapping = {real: word for real, word in mapping.items() if word in used}
-    docs = _documents(world, n_docs, rng)
-    items, skipped = _items(world, full, holdout, n_choices, rng)
+    docs = _documents(world, n_docs, rng, one_tokenization)
+    made = _items(world, full, holdout, n_choices, rng, docs, one_tokenization, distractors)
     meta = {"generator": "semantic_structure", "version": VERSION, "seed": seed,
             "params": {"n_docs": n_docs, "n_choices": n_choices, "n_holdout": n_holdout,
-                       "taxonomy": None if taxonomy is None else str(taxonomy)},
+                       "taxonomy": None if taxonomy is None else str(taxonomy),
+                       **({"one_tokenization": True} if one_tokenization else {}),
+                       **({"distractors": distractors} if distractors != "paper" else {})},
             "words": list(mapping.values()), "mapping": mapping, "holdout": holdout,
             "stated_facts": "direct: each category's parent and own properties, subject first",
-            "skipped_items": skipped,
+            "skipped_items": made.skipped,
+            **({"fallback_distractors": made.fallback} if distractors != "paper" else {}),
             "generalization_splits": ["reversal", "syllogism", "category_holdout"]}
-    return Dataset(name="semantic_structure", train=tuple(docs), test=tuple(items), meta=meta)
+    return Dataset(name="semantic_structure", train=tuple(docs), test=tuple(made.items), meta=meta)
 
 
 # ---- the checker --------------------------------------------------------------------------------

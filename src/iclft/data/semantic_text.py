@@ -13,6 +13,11 @@ inclusion), "is", "has", "can". Each template is used for exactly one purpose:
 Training sentences may list several objects ("gruds can zept, blick and frop") and may carry a
 preamble ("Interestingly, gruds can zept."). Every sentence names its subject: no pronouns, so a
 sentence split from its document still states its fact. Plural nouns are the bare nonsense word.
+
+With `one_tokenization` (semantic_structure's parameter) no nonsense word starts a sentence, a line
+or a prompt, so none is ever capitalized or unspaced and a tokenizer sees each as one " word": every
+training statement carries a preamble ("- In fact, gruds can zept."), and a test prompt whose
+template starts with a slot gets ITEM_PREAMBLE ("It is known that gruds are equipped with").
 """
 from __future__ import annotations
 
@@ -39,11 +44,17 @@ class Template:
         return (re.escape(self.text).replace(r"\{s\}", rf"(?P<s{tag}>{WORD})")
                 .replace(r"\{o\}", rf"(?P<o{tag}>{obj})")) + r"\Z"
 
-    def split(self, subject: str, obj: str) -> tuple[str, str]:
+    def split(self, subject: str, obj: str, one_tokenization: bool = False) -> tuple[str, str]:
         """(prompt, choice) for a test item: the prompt stops before the last slot."""
         head, last = self.text.rsplit(" ", 1)
-        prompt = head.format(s=subject, o=obj)
-        return capitalize(prompt), last.format(s=subject, o=obj) + "."
+        return self.lead(head.format(s=subject, o=obj), one_tokenization), last.format(s=subject, o=obj) + "."
+
+    def lead(self, statement: str, one_tokenization: bool) -> str:
+        """`statement` (this template filled in) as the start of a sentence: capitalized, or with
+        one_tokenization ITEM_PREAMBLE before it when it would start with a nonsense word."""
+        if one_tokenization and self.text.startswith("{"):
+            return f"{ITEM_PREAMBLE} {statement}"
+        return capitalize(statement)
 
 
 TEMPLATES: tuple[Template, ...] = (
@@ -99,6 +110,7 @@ def templates(relation: str, use: str) -> list[Template]:
 PREAMBLES = ("It is well known that", "Interestingly,", "In fact,", "Researchers report that",
              "As every student learns,")
 QUESTION_PREAMBLE = "Did you know that"
+ITEM_PREAMBLE = "It is known that"  # one_tokenization: before a test prompt that would start with a word
 OPENERS = ("This article is about {s}.", "Here is what is known about {s}.", "A short note on {s}.")
 HEADERS = ("Facts about {s}:", "Key facts on {s}:")
 QUESTIONS = {"isa": "What kind of thing are {s}?", "is": "What are {s} like?",
@@ -106,7 +118,8 @@ QUESTIONS = {"isa": "What kind of thing are {s}?", "is": "What are {s} like?",
 _NO_FACT = tuple(re.compile(re.escape(t.rstrip(".?:").lower()).replace(r"\{s\}", WORD) + r"\Z")
                  for t in (*OPENERS, *HEADERS, *QUESTIONS.values()))
 _LABEL, _LIST_SEP, _SENTENCE_END = re.compile(r"^(?:- |Q: |A: )"), re.compile(", | and "), re.compile(r"(?<=[.?!])\s+")
-_PREAMBLE = re.compile("(?:" + "|".join(re.escape(p.lower()) for p in (*PREAMBLES, QUESTION_PREAMBLE)) + ") ")
+_PREAMBLE = re.compile("(?:" + "|".join(re.escape(p.lower()) for p in (*PREAMBLES, QUESTION_PREAMBLE, ITEM_PREAMBLE))
+                       + ") ")
 
 
 def capitalize(text: str) -> str:
@@ -147,12 +160,16 @@ def units_needed(style: str, n_plans: int) -> int:
     return (2 * n_plans if style == "qa" else n_plans) + (style in ("encyclopedia", "bullets"))
 
 
-def render_units(style: str, topic: str, plans: list[Plan], rng: random.Random) -> list[str]:
-    """One document's sentences in the given style; `topic` names the bullet header or opener."""
+def render_units(style: str, topic: str, plans: list[Plan], rng: random.Random,
+                 one_tokenization: bool = False) -> list[str]:
+    """One document's sentences in the given style; `topic` names the bullet header or opener.
+    With `one_tokenization` every statement has a preamble, so no sentence starts with a nonsense word."""
     def say(plan: Plan, capital: bool = True) -> str:
         statement = rng.choice(templates(plan.relation, "train")).text.format(
             s=plan.subject, o=join_list(plan.objects))
-        return capitalize(statement) if capital else statement
+        if not capital:
+            return statement
+        return f"{rng.choice(PREAMBLES)} {statement}" if one_tokenization else capitalize(statement)
 
     if style == "bullets":
         return [rng.choice(HEADERS).format(s=topic)] + [f"- {say(p)}." for p in plans]
@@ -160,8 +177,8 @@ def render_units(style: str, topic: str, plans: list[Plan], rng: random.Random) 
         return [u for p in plans for u in (f"Q: {QUESTIONS[p.relation].format(s=p.subject)}", f"A: {say(p)}.")]
     if style == "trivia":
         units = []
-        for p in plans:  # about half the sentences get a preamble
-            pre = rng.choice((*PREAMBLES, QUESTION_PREAMBLE)) if rng.random() < 0.5 else None
+        for p in plans:  # about half the sentences get a preamble (all with one_tokenization)
+            pre = rng.choice((*PREAMBLES, QUESTION_PREAMBLE)) if one_tokenization or rng.random() < 0.5 else None
             if pre is None:
                 units.append(f"{say(p)}.")
             else:
