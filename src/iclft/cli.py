@@ -141,7 +141,7 @@ def _add_world_parser(sub) -> None:
     pre = wsub.add_parser("pretrain", help="train the world model; its folder works as --model / model.name")
     pre.add_argument("config", nargs="?", help="YAML config file")
     pre.add_argument("--preset", help="a built-in world config: fair (the shipped model's first stage, 30 minutes on a CPU), "
-                     "fair_wide (its second), fair_long, world_v1, tiny")
+                     "fair_wide (its second), fair_long (a third, measured), fair_logic (a probe with syllogisms), world_v1, tiny")
     pre.add_argument("--out", help="model folder (default: ~/.cache/iclft/world/NAME)")
     pre.add_argument("--resume", action="store_true", help="continue from the folder's checkpoint")
     pre.add_argument("overrides", nargs="*", default=[], metavar="KEY=VALUE",
