@@ -1,9 +1,8 @@
 """The fair corpus's `logic` episodes (issue 20): syllogisms in the corpus's own wording, never the
-datasets' frames or verdict, with verdicts that a second logic (this file's own enumeration of set
-models) confirms and that a quantifier alone cannot predict."""
+datasets' frames or verdict, with verdicts that a second logic (test_syllogism_independent's own
+enumeration of set models, not iclft's) confirms and that a quantifier alone cannot predict."""
 from __future__ import annotations
 
-import itertools
 import random
 import re
 from collections import Counter
@@ -15,19 +14,7 @@ from iclft.world import corpus
 from iclft.world.config import load_world_config
 from iclft.world.probes import eval_datasets
 from iclft.world.wording import SYLLOGISM_FORMS, study_forms
-
-REGIONS = tuple(itertools.product((False, True), repeat=3))
-MODELS = [frozenset(r for r, on in zip(REGIONS, bits) if on) for bits in itertools.product((False, True), repeat=8)]
-
-
-def _holds(q: str, x: int, y: int, model) -> bool:
-    both, x_only = any(r[x] and r[y] for r in model), any(r[x] and not r[y] for r in model)
-    return {"all": not x_only, "no": not both, "some": both}[q]
-
-
-def _follows(premises, conclusion) -> bool:
-    return all(_holds(*conclusion, m) for m in MODELS if all(_holds(*p, m) for p in premises))
-
+from test_syllogism_independent import follows  # the second logic: its own enumeration of set models
 
 _PREMISE = re.compile(r"(All|Some|No) ([a-z]+) are ([a-z]+)\.")
 _LEAD = "|".join(re.escape(lead.split("{")[0]) for lead in LOGIC_JUDGE_LEADS)
@@ -58,13 +45,13 @@ def test_judged_verdicts_are_right_by_an_independent_logic_and_balanced(worlds):
             found = premises_of[frozenset(re.findall(r"[a-z]+", m["names"])) - {"and"}]
             terms = sorted({x for _, a, b in found for x in (a, b)})
             idx = {t: k for k, t in enumerate(terms)}
-            premises = [(q.lower(), idx[a], idx[b]) for q, a, b in found]
-            truth = _follows(premises, (m["q"], idx[m["x"]], idx[m["y"]]))
+            premises = [(q, idx[a], idx[b]) for q, a, b in found]
+            truth = follows(premises, (m["q"].capitalize(), idx[m["x"]], idx[m["y"]]))
             assert m["verdict"] in (YES if truth else NO), (prompt, answer)
             verdicts[truth] += 1
             moods = {q for q, _, _ in premises}
-            atmosphere = "no" if "no" in moods else "some" if "some" in moods else "all"
-            hard_no += not truth and m["q"] == atmosphere
+            atmosphere = "No" if "No" in moods else "Some" if "Some" in moods else "All"
+            hard_no += not truth and m["q"].capitalize() == atmosphere
     assert sum(verdicts.values()) > 1000
     assert 0.45 < verdicts[True] / sum(verdicts.values()) < 0.55
     assert hard_no / verdicts[False] > 0.6  # mostly the atmosphere's quantifier: it alone cannot tell
