@@ -26,12 +26,10 @@ def evaluate(model, tok, datasets) -> dict:
 
     scores = heldout_accuracy(model, tok, datasets)
     out = {}
-    for key in ("forward", "reversal"):
-        vals = [v for k, v in scores.items() if k.startswith("sr20-") and k.endswith(key)]
-        out[f"20f_{key}"] = round(sum(vals) / len(vals), 4)
-    for key in ("forward", "reversal"):
-        vals = [v for k, v in scores.items() if k.startswith("long-") and k.endswith(key)]
-        out[f"long_{key}"] = round(sum(vals) / len(vals), 4)
+    for label, prefix in (("20f", "sr20-"), ("long", "long-")):
+        for key in ("forward", "reversal"):
+            vals = [v for k, v in scores.items() if k.startswith(prefix) and k.endswith(key)]
+            out[f"{label}_{key}"] = round(sum(vals) / len(vals), 4)
     return out
 
 

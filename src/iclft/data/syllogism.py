@@ -177,6 +177,13 @@ def premises_of(name: str) -> tuple[Statement, Statement]:
     return Statement(MOOD[moods[0]], a1, b1), Statement(MOOD[moods[1]], a2, b2)
 
 
+def atmosphere(premises) -> str:
+    """The premises' atmosphere: "No" if a premise says No, else "Some" if one says Some, else "All"
+    (the quantifier the atmosphere heuristic picks for a conclusion)."""
+    moods = {p.quantifier for p in premises}
+    return "No" if "No" in moods else "Some" if "Some" in moods else "All"
+
+
 @lru_cache(maxsize=1)
 def forms() -> tuple[Form, ...]:
     """Every mood/figure premise pair with at least one valid conclusion among the six."""

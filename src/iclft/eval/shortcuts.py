@@ -49,7 +49,7 @@ from iclft.data import GENERATORS
 from iclft.data.schema import Dataset, TestItem
 from iclft.data.sentences import split_sentences
 from iclft.data.process import Op, Sum, fmt, parse, read_result
-from iclft.data.syllogism import JUDGMENTS, Statement, entails, judged_case
+from iclft.data.syllogism import JUDGMENTS, Statement, atmosphere, entails, judged_case, premises_of
 
 _TOKEN = re.compile(r"[a-z0-9()+\-*/^']+")
 
@@ -76,9 +76,6 @@ def most_frequent_scores(ds: Dataset) -> list[list[float]]:
     return [[float(counts[c]) if c else 0.0 for c in cs] for cs in choices]
 
 
-_QUANTIFIER = {"A": "all", "I": "some", "E": "no"}
-
-
 def _verdict(item: TestItem, follows: bool) -> list[float]:
     """A judged syllogism's choices scored for one verdict."""
     return [1.0 if c == JUDGMENTS[0 if follows else 1] else 0.0 for c in item.choices]
@@ -87,8 +84,7 @@ def _verdict(item: TestItem, follows: bool) -> list[float]:
 def atmosphere_scores(ds: Dataset) -> list[list[float]]:
     out = []
     for it in ds.test:
-        moods = it.meta["form"].split("-")[0]  # e.g. "AE-2": premises All and No
-        rule = "no" if "E" in moods else "some" if "I" in moods else "all"
+        rule = atmosphere(premises_of(it.meta["form"])).lower()  # e.g. "AE-2": All and No -> "no"
         if it.split == "judged":
             out.append(_verdict(it, judged_case(it)[1].quantifier.lower() == rule))
         else:

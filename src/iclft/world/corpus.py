@@ -221,9 +221,8 @@ def logic_world(rng: random.Random, words: list[str]) -> World:
                 options = valid
             else:
                 wrong = [c for c in syllogism.candidates(S, P) if c not in valid]
-                moods = {q for q, _, _ in premises}
-                atmosphere = "No" if "No" in moods else "Some" if "Some" in moods else "All"
-                hard = [c for c in wrong if c.quantifier == atmosphere]
+                rule = syllogism.atmosphere(premises)
+                hard = [c for c in wrong if c.quantifier == rule]
                 options = hard if hard and rng.random() < 0.7 else wrong
             c = rng.choice(options)
             claim = f"{rng.choice(LOGIC_CLAIMS)} {c.quantifier.lower()} {terms[c.subject]} are {terms[c.predicate]}"
