@@ -56,6 +56,10 @@ def main() -> None:
     ap.add_argument("--long-seeds", type=int, default=1, help="how many long held-out worlds (seeds EVAL_SEED+1 ..)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
+    if min(args.seeds, args.long_seeds, args.long) < 1:
+        ap.error("--seeds, --long-seeds and --long must be at least 1")
+    if not (Path(args.model) / "config.json").is_file():
+        ap.error(f"{args.model}: not a world-model folder (no config.json)")
 
     torch.manual_seed(0)
     folder, out = Path(args.model), Path(args.out)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+from pathlib import Path
 
 
 def _pretraining_items(n_worlds: int):
@@ -53,6 +54,11 @@ def main() -> None:
     ap.add_argument("--worlds", type=int, default=30)
     ap.add_argument("--seeds", type=int, default=5)
     args = ap.parse_args()
+    if min(args.worlds, args.seeds) < 1:
+        ap.error("--worlds and --seeds must be at least 1")
+    missing = [m for m in args.models if not (Path(m) / "config.json").is_file()]
+    if missing:
+        ap.error(f"not a world-model folder (no config.json): {', '.join(missing)}")
     worlds = _pretraining_items(args.worlds)
     evals = [(f"syl-{s}", generate("syllogism", seed=EVAL_SEED + s, n_items=10, n_judged=20))
              for s in range(1, args.seeds + 1)]
