@@ -129,3 +129,27 @@ def test_the_second_stage_keeps_the_background_world_of_the_first():
     first = Stream(load_world_config(preset="fair")).background
     assert Stream(load_world_config(preset="fair_wide")).background == first
     assert Stream(load_world_config(preset="fair_wide", overrides=["corpus.background_wording="])).background != first
+
+
+def test_min_facts_makes_every_comparison_world_long_and_leaves_the_rest_alone():
+    """corpus.min_facts raises the smallest comparison world (more questions about documents far
+    back); the default draws the corpus as before, and other kinds keep their sizes."""
+    base = load_world_config(preset="fair_long")
+    long = load_world_config(preset="fair_long", overrides=["corpus.min_facts=40"])
+    plain, raised = Stream(base), Stream(long)
+    pool = set(plain.pool)
+    sizes = {"plain": [], "raised": []}
+    for i in range(300):
+        a, b = plain.episode(i), raised.episode(i)
+        assert a.kind == b.kind
+        if a.kind == "comparison":
+            sizes["plain"].append(len(_words(a.text) & pool) // 2)  # two words a fact, none repeated
+            sizes["raised"].append(len(_words(b.text) & pool) // 2)
+        else:
+            assert a.text == b.text
+    assert min(sizes["raised"]) >= 40 > min(sizes["plain"])
+    assert load_world_config(preset="fair_long", overrides=["corpus.min_facts=2"]) == base
+    for bad in ("corpus.min_facts=1", "corpus.min_facts=61"):
+        with pytest.raises(IclftError, match="corpus.min_facts"):
+            load_world_config(preset="fair_long", overrides=[bad])
+

@@ -411,10 +411,11 @@ def answered(body: str, pairs) -> tuple[str, list[tuple[int, int]]]:
 
 
 def _world(rng: random.Random, kind: str, pool: tuple[str, ...], size: float, w: Wording = STUDY,
-           max_facts: int = 16) -> World:
-    """A world of `kind`; `size` in (0, 1] scales the number of facts (comparisons: up to `max_facts`)."""
+           max_facts: int = 16, min_facts: int = 2) -> World:
+    """A world of `kind`; `size` in (0, 1] scales the number of facts (comparisons: from `min_facts`
+    up to `max_facts`)."""
     if kind == "comparison":
-        return comparison_world(rng, rng.sample(pool, 2 * max(2, round(max_facts * size))), w)
+        return comparison_world(rng, rng.sample(pool, 2 * max(min_facts, round(max_facts * size))), w)
     if kind == "drill":
         return drill_world(rng, rng.sample(pool, 2 * rng.randint(2, 2 + round(10 * size))), w)
     if kind == "syllogism":
@@ -433,7 +434,7 @@ PRETRAIN_KINDS = ("comparison", "drill", "local", "global", "repeat", "list", "b
 
 def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float], max_size: float = 1.0,
             icl: IclConfig = IclConfig(), attempt: int = 0, *, wording: Wording = STUDY,
-            background: Background | None = None, max_facts: int = 16) -> Episode:
+            background: Background | None = None, max_facts: int = 16, min_facts: int = 2) -> Episode:
     """Pretraining episode `index` of the corpus of `seed`, its world's size drawn from
     [MIN_SIZE, max_size]; `attempt` k > 0 draws another one in its place (used when an episode is too
     long to train on). `wording` is the study's own (STUDY: the first world models' corpus, with
@@ -445,7 +446,8 @@ def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float],
     w = wording
     header, instruction = (icl.header, icl.instruction) if w is STUDY else (pick(rng, w.headers), pick(rng, w.instructions))
     if kind in ("comparison", "drill", "syllogism", "taxonomy", "logic"):
-        body, spans = icl_text(_world(rng, kind, pool, size, w, max_facts), header, instruction)
+        body, spans = icl_text(_world(rng, kind, pool, size, w, max_facts, min_facts if kind == "comparison" else 2),
+                               header, instruction)
         return Episode(kind, body, tuple(spans))
     if kind == "background":
         body, spans = background_episode(rng, background, w, size)
