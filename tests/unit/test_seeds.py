@@ -11,17 +11,19 @@ pytest.importorskip("matplotlib")
 
 from iclft.report.figures import condition_colours  # noqa: E402
 from iclft.report.runs import Run  # noqa: E402
-from iclft.report.seeds import entailed_shares, mean_interval, seed_groups, seed_rows, seeds_figure, seeds_table  # noqa: E402
+from iclft.report.seeds import (best_shortcuts, entailed_shares, mean_interval, seed_groups, seed_rows,  # noqa: E402
+                                seeds_figure, seeds_table)
 
 
-def _run(seed: int, acc: dict, entailed: float | None = None, model: str = "world") -> Run:
+def _run(seed: int, acc: dict, entailed: float | None = None, model: str = "world", shortcuts=()) -> Run:
     results = [{"dataset": "simple_reversal", "condition": c, "split": s, "n": 20, "chance": 0.5, "strict_chance": 0.5,
                 "several_valid": 0, "scores": {"sum": {"accuracy": a, "ci_low": 0.0, "ci_high": 1.0}}}
                for (c, s), a in acc.items()]
     costs = {"simple_reversal": {"finetune_aug_local": {"augment_quality": {"n_statements": 10, "entailed": entailed}}}} \
         if entailed is not None else {}
     summary = {"results": results, "conditions": sorted({c for c, _ in acc}), "model": {"name": model}, "seed": seed,
-               "costs": costs}
+               "costs": costs, "shortcuts": [{"dataset": "simple_reversal", "split": split, "name": name, "accuracy": a}
+                                             for split, name, a in shortcuts]}
     return Run(Path(f"/runs/{model}-{seed}"), summary, f"{model} seed {seed}")
 
 
@@ -50,5 +52,20 @@ def test_rows_table_and_figure_over_seeds(tmp_path):
     assert list(seed_groups(runs + [_run(0, {("icl", "reversal"): 0.1}, model="other")])) == ["world"]
     fig = seeds_figure({"20 facts": runs, "10 facts": runs[:2]}, "simple_reversal", "sum",
                        condition_colours(["icl", "finetune"]))
+    fig.savefig(tmp_path / "seeds.png")
+    assert (tmp_path / "seeds.png").stat().st_size > 5000
+
+
+def test_the_best_shortcut_is_averaged_over_seeds_and_shown_beside_chance(tmp_path):
+    runs = [_run(s, {("icl", "reversal"): 0.9, ("icl", "forward"): 1.0},
+                 shortcuts=[("reversal", "a", a), ("reversal", "b", b), ("forward", "a", 1.0)])
+            for s, a, b in ((0, 0.2, 0.6), (1, 0.8, 0.6))]
+    # per seed "a" wins once and loses once; over the seeds b (0.6) beats a (0.5)
+    assert best_shortcuts(runs, "simple_reversal") == {"reversal": (pytest.approx(0.6), "b"), "forward": (1.0, "a")}
+    table = seeds_table(runs, "simple_reversal", "sum")
+    assert table.head == ["split", "chance", "best shortcut", "icl"]
+    assert table.rows[0][:3] == ["reversal", "0.50", "0.60 (b)"]
+    assert best_shortcuts(runs, "syllogism") == {}
+    fig = seeds_figure({"grid": runs}, "simple_reversal", "sum", condition_colours(["icl"]))
     fig.savefig(tmp_path / "seeds.png")
     assert (tmp_path / "seeds.png").stat().st_size > 5000

@@ -1,7 +1,8 @@
 """One study at several seeds, summarised: each condition's mean accuracy over the seeds with a 95%
 interval from their spread (Student's t on the per-seed accuracies: each seed is a fresh dataset,
 fresh words and facts, so the interval covers what a new dataset would give, not just new items),
-and the share of augmented statements the training facts entail.
+and the share of augmented statements the training facts entail; beside them, the best shortcut
+baseline of each split (no model), averaged over the seeds.
 
     iclft report GRID_DIR              adds the mean-over-seeds table when the grid has several seeds
     python benchmarks/world_seeds.py   the world study's table and figure across corpus sizes
@@ -66,20 +67,42 @@ def entailed_shares(runs: list[Run], dataset: str) -> dict[str, tuple[float, flo
     return {c: mean_interval(v) for c, v in shares.items()}
 
 
+def best_shortcuts(runs: list[Run], dataset: str) -> dict[str, tuple[float, str]]:
+    """Per split: the shortcut baseline (any valid) with the highest mean over the seeds, as (mean,
+    name); empty where the runs recorded none."""
+    found: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for run in runs:
+        for r in run.summary.get("shortcuts", []):
+            if r["dataset"] == dataset:
+                found[(r["split"], r["name"])].append(r["accuracy"])
+    best: dict[str, tuple[float, str]] = {}
+    for (split, name), values in found.items():
+        mean = statistics.fmean(values)
+        if split not in best or mean > best[split][0]:
+            best[split] = (mean, name)
+    return best
+
+
 def seeds_table(runs: list[Run], dataset: str, scoring: str) -> Table:
     rows = seed_rows(runs, dataset, scoring)
     conditions = list(dict.fromkeys(r["condition"] for r in rows))
     splits = list(dict.fromkeys(r["split"] for r in rows))
     cell = {(r["split"], r["condition"]): r for r in rows}
-    body = [[split, f"{cell[(split, conditions[0])]['chance']:.2f}",
+    shortcuts = best_shortcuts(runs, dataset)
+    extra = (lambda split: [f"{shortcuts[split][0]:.2f} ({shortcuts[split][1]})" if split in shortcuts else "–"]) \
+        if shortcuts else (lambda split: [])
+    body = [[split, f"{cell[(split, conditions[0])]['chance']:.2f}", *extra(split),
              *(_fmt(cell[(split, c)]) if (split, c) in cell else "–" for c in conditions)] for split in splits]
     shares = entailed_shares(runs, dataset)
     if shares:
-        body.append(["entailed share", "", *(_fmt_share(shares[c]) if c in shares else "" for c in conditions)])
+        body.append(["entailed share", "", *([""] if shortcuts else []),
+                     *(_fmt_share(shares[c]) if c in shares else "" for c in conditions)])
     n = max((r["seeds"] for r in rows), default=0)
-    return Table(["split", "chance", *conditions], body,
+    return Table(["split", "chance", *(["best shortcut"] if shortcuts else []), *conditions], body,
                  caption=f"Mean accuracy over {n} seeds [95% t-interval of the mean over seeds], {scoring} scoring; "
-                         "'entailed share': the share of the augmented statements the training facts entail.")
+                         + ("'best shortcut': the shortcut baseline (no model) with the highest mean over the seeds; "
+                            if shortcuts else "")
+                         + "'entailed share': the share of the augmented statements the training facts entail.")
 
 
 def _fmt(r: dict) -> str:
@@ -97,6 +120,7 @@ def seeds_figure(groups: dict[str, list[Run]], dataset: str, scoring: str, colou
     fig = Figure(figsize=(4.2 * len(groups) + 1.8, 3.8), layout="constrained")
     axes = fig.subplots(1, len(groups), sharey=True, squeeze=False)[0]
     conditions: list[str] = []
+    any_shortcut = False
     for ax, (label, runs) in zip(axes, groups.items()):
         rows = seed_rows(runs, dataset, scoring)
         conditions = list(dict.fromkeys([*conditions, *(r["condition"] for r in rows)]))
@@ -108,16 +132,25 @@ def seeds_figure(groups: dict[str, list[Run]], dataset: str, scoring: str, colou
             ax.bar(x, r["mean"], width * 0.92, color=colours[r["condition"]],
                    yerr=[[r["mean"] - r["low"]], [r["high"] - r["mean"]]], capsize=2, error_kw={"lw": 0.8})
             ax.scatter([x] * len(r["values"]), r["values"], s=4, color="black", alpha=0.45, zorder=3, linewidths=0)
+        shortcuts = best_shortcuts(runs, dataset)
         for k, split in enumerate(splits):
             chance = next(r["chance"] for r in rows if r["split"] == split)
             ax.hlines(chance, k - 0.45, k + 0.45, colors="black", linestyles="dashed", lw=0.8)
+            if split in shortcuts:
+                ax.hlines(shortcuts[split][0], k - 0.45, k + 0.45, colors="#b22222", linestyles=(0, (1, 1.5)), lw=1.6,
+                          zorder=4)
+                any_shortcut = True
         ax.set_xticks(range(len(splits)), splits)
         ax.set_ylim(0, 1.05)
         ax.set_title(f"{label} ({max(r['seeds'] for r in rows)} seeds)", fontsize=10)
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_ylabel(f"accuracy ({scoring}), mean over seeds")
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
-    axes[-1].legend(handles=[Patch(color=colours[c], label=c) for c in conditions], fontsize=8, loc="upper left",
-                    bbox_to_anchor=(1.02, 1.0), frameon=False)
+    handles = [Patch(color=colours[c], label=c) for c in conditions]
+    handles.append(Line2D([], [], color="black", linestyle="dashed", lw=0.8, label="chance"))
+    if any_shortcut:
+        handles.append(Line2D([], [], color="#b22222", linestyle=(0, (1, 1.5)), lw=1.6, label="best shortcut (no model)"))
+    axes[-1].legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
     fig.suptitle(title or f"{dataset}: mean over seeds, 95% t-interval; dots: seeds; dashed: chance", fontsize=11)
     return fig
