@@ -246,3 +246,36 @@ LOGIC_VERDICTS = (("holds.", "does not hold."), ("stands.", "does not stand."), 
                   ("results.", "does not result."), ("checks out.", "does not check out."),
                   ("comes out.", "does not come out."), ("is certain.", "is not certain."),
                   ("is proven.", "is not proven."), ("is settled.", "is not settled."), ("is sound.", "is not sound."))
+
+# ---- category: taxonomies in pretraining wording -----------------------------------------------------
+# The semantic_structure dataset states and asks taxonomy facts in its own templates
+# (iclft.data.semantic_text: "gruds are a kind of abmes", "abmes include gruds", "gruds are equipped
+# with telk"). A fair corpus (the `category` episode kind) states the same four relations in relation
+# words of its own, which share no relation word with any of the dataset's templates, nor a phrase with
+# its preambles, headers or questions (tested): "isa" (a category inside another), "is" (a trait), "has" (a part) and "can" (an
+# act); articles, the copula and prepositions are shared, as "more" and "less" are for comparisons.
+# Each relation has templates to state a fact ("train"), to ask it in other words, same direction
+# ("rephrase"), and to ask it from the object's side ("reverse"); the last slot ends the sentence.
+
+def _category_templates():
+    from iclft.data.semantic_text import Template
+
+    table = {
+        "isa": (("{s} are a sort of {o}", "{s} count as {o}", "{s} are members of the {o}"),
+                ("{s} are classed with the {o}", "{s} are filed under {o}"),
+                ("the {o} take in {s}", "a sort of {o} is the {s}")),
+        "is": (("{s} are mostly {o}", "{s} are usually {o}"),
+               ("{s} look {o}", "{s} seem {o}"),
+               ("the word {o} fits {s}", "{o} describes {s}")),
+        "has": (("{s} own {o}", "{s} grow {o}"),
+                ("{s} keep {o}", "{s} bear {o}"),
+                ("{o} grow on {s}", "{o} sit on {s}")),
+        "can": (("{s} know how to {o}", "{s} learn to {o}"),
+                ("{s} manage to {o}", "{s} often {o}"),
+                ("those that {o} are {s}", "knowing how to {o} marks {s}")),
+    }
+    return tuple(Template(rel, use, t) for rel, uses in table.items()
+                 for use, texts in zip(("train", "rephrase", "reverse"), uses) for t in texts)
+
+
+CATEGORY_TEMPLATES = _category_templates()

@@ -36,11 +36,14 @@ inheritance down a category tree. Worlds are of six kinds:
                 closed book: knowledge that can only live in the weights
     logic       (fair corpora) syllogisms over every mood and figure in pretraining wording: what
                 holds of the end terms, and whether a stated candidate holds (`logic_world`)
+    category    (fair corpora) a random category tree in pretraining wording: its facts stated,
+                then asked as stated, reworded, turned around and inherited (`category_world`)
 
 A fair corpus (`wording` PRETRAIN, BROAD or OPEN, iclft.world.wording) writes only the pretraining
 side of every wording family, its words from `disjoint_pool` (a grammar no dataset draws from), and
 its own augmentation tasks (`restate_episode`, `infer_episode`) in place of the study's prompts; it
-has comparison, drill, background, local, global, repeat and list episodes (PRETRAIN_KINDS). What
+has comparison, drill, background, local, global, repeat, list, logic and category episodes
+(PRETRAIN_KINDS). What
 follows describes the first corpus (STUDY wording), which the `world_v1` preset still writes.
 
 The local and global kinds teach the model the study's augmentation formats, as the first four
@@ -70,10 +73,11 @@ from iclft.data import syllogism
 from iclft.data.sentences import split_sentences
 from iclft.data.taxonomy import RELATIONS, Category, Fact, Taxonomy
 from iclft.data.words import CODAS, ONSETS, SECOND_ONSETS, VOWELS, candidates, is_english
-from iclft.data.wording import LOGIC_ASKS, LOGIC_CLAIMS, LOGIC_CONTEXTS, LOGIC_JUDGE_LEADS, LOGIC_VERDICTS
-from iclft.world.wording import INFER, RESTATE, STUDY, Wording, pick
+from iclft.data.wording import (CATEGORY_TEMPLATES, LOGIC_ASKS, LOGIC_CLAIMS, LOGIC_CONTEXTS, LOGIC_JUDGE_LEADS,
+                                LOGIC_VERDICTS)
+from iclft.world.wording import INFER, RESTATE, STUDY, Wording, pick, semantic_forms
 
-KINDS = ("comparison", "drill", "syllogism", "taxonomy", "local", "global", "repeat", "list", "background", "logic")
+KINDS = ("comparison", "drill", "syllogism", "taxonomy", "local", "global", "repeat", "list", "background", "logic", "category")
 
 
 class Episode(NamedTuple):
@@ -261,6 +265,79 @@ def taxonomy_world(rng: random.Random, words: list[str], n_categories: int, max_
     return World(docs, qa, {d: _taxonomy_inferences(rng, world, d) for d in docs})
 
 
+def category_world(rng: random.Random, words: list[str], w: Wording, max_questions: int = 48) -> World:
+    """A random category tree in pretraining wording (iclft.data.wording, CATEGORY_TEMPLATES): each
+    category's document states its parent link and its own traits, parts and acts, one fact a sentence
+    after a document preamble of `w`, so that no nonsense word starts a sentence (each keeps one
+    tokenization). The questions (after a question preamble of `w`) ask a stated fact in its own
+    words, in other words or from the object's side, and what a category inherits: a property of an
+    ancestor, or an ancestor two or more levels up. Now and then a leaf's own properties are left
+    out, so that all it has is what it inherits (the dataset's category holdout)."""
+    tree = category_tree(rng, words)
+    asked = category_questions(rng, tree)
+    qa = []
+    for _, f, use in rng.sample(asked, min(max_questions, len(asked))):
+        prompt, answer = category_prompt(rng, f, use, w)
+        qa.append((prompt, answer))
+    return World(category_docs(rng, tree, w), qa, {})
+
+
+class CategoryTree(NamedTuple):
+    full: Taxonomy
+    world: Taxonomy  # `full` without the held-out leaves' own properties
+    holdout: frozenset[str]
+    order: tuple[str, ...]  # the categories in the order their documents come
+
+
+def category_tree(rng: random.Random, words: list[str]) -> CategoryTree:
+    full = random_taxonomy(rng, words, len(words) // 3)
+    eligible = [n for n in full.leaves() if len(full.ancestors[n]) >= 2]
+    holdout = frozenset(rng.sample(eligible, min(len(eligible), rng.randint(0, 2))))
+    order = [c.name for c in full.categories]
+    rng.shuffle(order)
+    return CategoryTree(full, full.without_properties_of(set(holdout)), holdout, tuple(order))
+
+
+def category_docs(rng: random.Random, tree: CategoryTree, w: Wording) -> list[str]:
+    facts, preambles = tree.world.direct_facts(), _category_preambles(w)
+    return [" ".join(f"{rng.choice(preambles)} {_category_text(rng, f, 'train')}." for f in facts[n])
+            for n in tree.order if facts[n]]
+
+
+def category_questions(rng: random.Random, tree: CategoryTree) -> list[tuple[str, Fact, str]]:
+    """(split, fact, template use) for the questions of a tree: every stated fact asked as stated
+    ("recall"), reworded ("rephrase") or turned around ("reverse", twice as often), then as many
+    inherited facts ("inherit"; "holdout" for a leaf whose own properties were left out)."""
+    facts = tree.world.direct_facts()
+    stated = []
+    for n in tree.order:
+        for f in facts[n]:
+            use = rng.choice(("train", "rephrase", "reverse", "reverse"))
+            stated.append(({"train": "recall"}.get(use, use), f, use))
+    deduced = [("holdout" if n in tree.holdout else "inherit", f, "train")
+               for n in tree.order for _, f, _ in tree.world.deductions(n)]
+    return stated + rng.sample(deduced, min(len(deduced), len(stated)))
+
+
+def category_prompt(rng: random.Random, f: Fact, use: str, w: Wording) -> tuple[str, str]:
+    """(prompt, answer): the fact in a template of `use` after a question preamble, cut before its
+    last word."""
+    head, last = _category_text(rng, f, use).rsplit(" ", 1)
+    return f"{pick(rng, w.question_preambles)} {head}", last + "."
+
+
+@lru_cache(maxsize=None)
+def _category_preambles(w: Wording) -> tuple[str, ...]:
+    """`w`'s document preambles without any of semantic_structure's (`varied` has "In fact,")."""
+    forms = semantic_forms()
+    return tuple(p for p in w.doc_preambles if not any(f in p for f in forms))
+
+
+def _category_text(rng: random.Random, f: Fact, use: str) -> str:
+    template = rng.choice([t for t in CATEGORY_TEMPLATES if t.relation == f.relation and t.use == use])
+    return template.text.format(s=f.subject, o=f.object)
+
+
 def _taxonomy_inferences(rng: random.Random, world: Taxonomy, doc: str) -> list[str]:
     """A document's facts reversed, then up to three facts its category links imply by inheritance."""
     stated = [f for unit in text.split_units(doc) for f in (text.parse_unit(unit) or [])]
@@ -422,14 +499,16 @@ def _world(rng: random.Random, kind: str, pool: tuple[str, ...], size: float, w:
         return syllogism_world(rng, rng.sample(pool, 3 * max(2, round(14 * size))))
     if kind == "logic":
         return logic_world(rng, rng.sample(pool, 3 * max(2, round(24 * size))))
+    if kind == "category":
+        return category_world(rng, rng.sample(pool, 3 * max(4, round(20 * size))), w)
     n = max(4, round(14 * size))
     return taxonomy_world(rng, rng.sample(pool, 3 * n), n, max_questions=24)
 
 
 MIN_SIZE = 0.15  # the smallest world: 2 comparisons, 2 syllogisms, 4 categories
 # The kinds a corpus in pretraining wording can write (the syllogism kind's sentences are the
-# dataset's own, `logic` is its pretraining side; category trees have no pretraining wording yet).
-PRETRAIN_KINDS = ("comparison", "drill", "local", "global", "repeat", "list", "background", "logic")
+# dataset's own, `logic` is its pretraining side; `category` is the pretraining side of `taxonomy`).
+PRETRAIN_KINDS = ("comparison", "drill", "local", "global", "repeat", "list", "background", "logic", "category")
 
 
 def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float], max_size: float = 1.0,
@@ -445,7 +524,7 @@ def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float],
     size = rng.uniform(MIN_SIZE, max(MIN_SIZE, max_size))
     w = wording
     header, instruction = (icl.header, icl.instruction) if w is STUDY else (pick(rng, w.headers), pick(rng, w.instructions))
-    if kind in ("comparison", "drill", "syllogism", "taxonomy", "logic"):
+    if kind in ("comparison", "drill", "syllogism", "taxonomy", "logic", "category"):
         body, spans = icl_text(_world(rng, kind, pool, size, w, max_facts, min_facts if kind == "comparison" else 2),
                                header, instruction)
         return Episode(kind, body, tuple(spans))

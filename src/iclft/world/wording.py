@@ -69,3 +69,27 @@ def study_forms() -> list[str]:
     for name in prompt_names():  # every augmentation and judge prompt the study may use
         forms += [line for line in load_prompt(name).text.splitlines() if len(line.split()) >= 3]
     return forms
+
+
+# Strings of the semantic_structure dataset's wording (iclft.data.semantic_text) a two-word phrase or
+# longer, minus four too common to mean anything ("What are", "What can", "What do", "are the"): the
+# `category` kind never writes one (tested). One of them, the sentence preamble "In fact,", is also
+# one of the `varied` wording's document preambles, which the shipped model's fourth stage was
+# pretrained in before semantic_structure's wording was held out: the category kind skips it.
+_COMMON = frozenset({"What are", "What can", "What do", "are the"})
+
+
+def semantic_forms() -> list[str]:
+    import re
+
+    from iclft.data import semantic_text as text
+
+    out: dict[str, None] = {}
+    pieces = [t.text for t in text.TEMPLATES] + [*text.PREAMBLES, text.QUESTION_PREAMBLE, text.ITEM_PREAMBLE,
+                                                   *text.OPENERS, *text.HEADERS, *text.QUESTIONS.values()]
+    for piece in pieces:
+        for part in re.split(r"\{[so]\}", piece):
+            part = part.strip(" .?:")
+            if len(part.split()) >= 2 and part not in _COMMON:
+                out[part] = None
+    return list(out)

@@ -1,0 +1,115 @@
+"""The `category` kind: category trees in pretraining wording. Every answer is true of the tree its
+documents state (checked by rebuilding the tree from the text alone), and no episode holds any
+evaluation form, semantic_structure's included."""
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+
+import pytest
+
+from iclft import IclftError
+from iclft.data import semantic_text
+from iclft.data.wording import CATEGORY_TEMPLATES
+from iclft.world import corpus
+from iclft.world.config import load_world_config
+from iclft.world.stream import Stream
+from iclft.world.wording import WORDINGS, semantic_forms, study_forms
+
+W = WORDINGS["varied"]
+# articles, the copula and prepositions, which any English template needs; every other word of a
+# category template is a relation word
+FUNCTION_WORDS = {"a", "the", "are", "is", "of", "to", "on", "in", "with", "by", "under", "as"}
+
+
+def _words(texts) -> set[str]:
+    return {w for t in texts for w in re.findall(r"[a-z]+", t.replace("{s}", "").replace("{o}", ""))}
+
+
+def test_the_relation_words_of_the_two_sides_share_no_word():
+    ours = _words(t.text for t in CATEGORY_TEMPLATES)
+    theirs = _words(t.text for t in semantic_text.TEMPLATES)
+    assert ours & theirs <= FUNCTION_WORDS, ours & theirs & ours
+    assert {(t.relation, t.use) for t in CATEGORY_TEMPLATES} == {
+        (r, u) for r in ("isa", "is", "has", "can") for u in ("train", "rephrase", "reverse")}
+
+
+def _parse(text: str) -> tuple[list, list]:
+    """(facts, (fact, use) of each question) read back from an episode with the templates alone."""
+    facts, asked = [], []
+    doc_part, _, questions = text.partition(next(i for i in W.instructions if i in text))
+    for t in CATEGORY_TEMPLATES:
+        pattern = re.escape(t.text).replace(r"\{s\}", r"(?P<s>[a-z]+)").replace(r"\{o\}", r"(?P<o>[a-z]+)")
+        if t.use == "train":
+            facts += [(m["s"], t.relation, m["o"]) for m in re.finditer(rf"(?<![a-z]){pattern}\.", doc_part)]
+        asked += [((m["s"], t.relation, m["o"]), t.use) for m in re.finditer(rf"(?<![a-z]){pattern}\.", questions)]
+    return facts, asked
+
+
+def _holds(facts, fact) -> bool:
+    parent = {s: o for s, r, o in facts if r == "isa"}
+    own = {(s, r, o) for s, r, o in facts if r != "isa"}
+    s, r, o = fact
+    chain, x = [s], s
+    while x in parent:
+        x = parent[x]
+        chain.append(x)
+    return o in chain[1:] if r == "isa" else any((c, r, o) in own for c in chain)
+
+
+@pytest.fixture(scope="module")
+def episodes():
+    cfg = load_world_config(preset="fair_category")
+    stream = Stream(cfg)
+    return [stream.episode(i) for i in range(400)]
+
+
+def test_every_answer_is_true_of_the_tree_the_documents_state(episodes):
+    uses, checked = Counter(), 0
+    for ep in episodes:
+        if ep.kind != "category":
+            continue
+        facts, asked = _parse(ep.text)
+        assert facts and len(asked) == len(ep.answers)  # every question read back, one per answer
+        for fact, use in asked:
+            assert _holds(facts, fact), (fact, use)
+            uses[use] += 1
+            checked += 1
+    assert checked > 500 and min(uses.values()) > 50, uses
+    # the check can fail: a question turned the wrong way round is false
+    facts, asked = _parse(next(ep for ep in episodes if ep.kind == "category").text)
+    s, r, o = next(f for f, _ in asked if f[1] == "isa")
+    assert not _holds(facts, (o, "isa", s))
+
+
+def test_no_category_episode_holds_an_evaluation_form(episodes):
+    forms = sorted({*study_forms(), *semantic_forms()}, key=len, reverse=True)
+    pattern = re.compile("|".join(rf"(?<![A-Za-z]){re.escape(f)}(?![A-Za-z])" for f in forms))
+    texts = [ep.text for ep in episodes if ep.kind == "category"]
+    assert len(texts) > 50
+    for text in texts:
+        assert not pattern.search(text), pattern.search(text).group()
+    # the check finds a form where there is one: the dataset's own documents are full of them
+    from iclft.data import generate
+    ds = generate("semantic_structure", seed=0, taxonomy="micro", n_docs=15, n_holdout=2, one_tokenization=True)
+    assert pattern.search(ds.train[0].text)
+    assert "In fact," in semantic_forms() and "In fact," in W.doc_preambles  # shared, skipped by the kind
+    assert all("In fact," not in p for p in corpus._category_preambles(W))
+
+
+def test_no_nonsense_word_starts_a_sentence_and_holdout_leaves_have_no_own_property():
+    rng = random.Random(0)
+    held = 0
+    for _ in range(40):
+        tree = corpus.category_tree(rng, rng.sample(corpus.disjoint_pool(), 3 * 12))
+        for doc in corpus.category_docs(rng, tree, W):
+            for sentence in re.split(r"(?<=\.) ", doc):
+                assert sentence[0].isupper() or sentence[0] in "\"'", sentence
+        for leaf in tree.holdout:
+            held += 1
+            assert not tree.world.by_name[leaf].properties and tree.full.by_name[leaf].properties
+            assert tree.world.by_name[leaf].parent is not None
+    assert held > 10
+    with pytest.raises(IclftError, match="writes only"):
+        load_world_config(preset="fair_category", overrides=["corpus.mix={taxonomy: 1.0}"])
