@@ -153,3 +153,22 @@ def test_min_facts_makes_every_comparison_world_long_and_leaves_the_rest_alone()
         with pytest.raises(IclftError, match="corpus.min_facts"):
             load_world_config(preset="fair_long", overrides=[bad])
 
+
+
+def test_rope_theta_reaches_the_model_and_its_default_is_the_shipped_models():
+    import json
+    from pathlib import Path
+
+    from transformers import AutoTokenizer
+
+    import iclft.world.shipped as shipped
+    from iclft.world.model import build_model
+
+    folder = Path(shipped.__file__).parent
+    tok = AutoTokenizer.from_pretrained(folder)
+    raised = build_model(load_world_config(preset="fair_long", overrides=["model.rope_theta=500000"]), tok)
+    assert raised.config.rope_parameters["rope_theta"] == 500000
+    shipped_theta = json.loads((folder / "config.json").read_text())["rope_parameters"]["rope_theta"]
+    assert load_world_config(preset="fair_long").model.rope_theta == shipped_theta == 10000
+    with pytest.raises(IclftError, match="model.rope_theta"):
+        load_world_config(preset="fair_long", overrides=["model.rope_theta=0"])

@@ -32,6 +32,10 @@ class WorldModelConfig:
     # Standard deviation of the initial weights. transformers' 0.02 suits ~768-wide models; at 128
     # wide it starts attention scores near zero, and attention then takes long to learn to look back.
     initializer_range: float = 0.02
+    # The base of the rotary position embedding's frequencies. A continued run may raise it (the
+    # "adjusted base frequency" of long-context training) so that more of each head's dimensions
+    # rotate slowly enough to match content thousands of tokens apart.
+    rope_theta: float = 10000.0
 
 
 @dataclass
@@ -185,7 +189,7 @@ def validate(cfg: WorldConfig) -> None:
     if not 0 < t.other_weight <= 1:
         raise IclftError(f"train.other_weight must be in (0, 1], got {t.other_weight}")
     for name, value in (("train.learning_rate", t.learning_rate), ("train.max_grad_norm", t.max_grad_norm),
-                        ("model.initializer_range", m.initializer_range)):
+                        ("model.initializer_range", m.initializer_range), ("model.rope_theta", m.rope_theta)):
         if not (math.isfinite(value) and value > 0):
             raise IclftError(f"{name} must be a positive finite number, got {value}")
     if not (math.isfinite(t.weight_decay) and t.weight_decay >= 0):

@@ -18,7 +18,7 @@ def build_model(cfg: WorldConfig, tokenizer):
                          num_key_value_heads=m.num_attention_heads, max_position_embeddings=m.max_position_embeddings,
                          bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
                          pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True,
-                         initializer_range=m.initializer_range)
+                         initializer_range=m.initializer_range, rope_theta=m.rope_theta)
     return LlamaForCausalLM(config)
 
 
