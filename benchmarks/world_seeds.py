@@ -7,7 +7,7 @@ several datasets). Prints a markdown table per dataset and grid, and writes a fi
     python benchmarks/world_seeds.py runs/world_others --out docs/world_others.png
         # one figure per dataset: docs/world_others_syllogism.png, ...
 
-A grid of simple reversals is labelled by its n_facts, any other by its folder's name. Reads finished
+A grid of simple reversals is labelled by its n_facts, any other by its dataset's parameters. Reads finished
 run folders only (iclft.report).
 """
 from __future__ import annotations
@@ -23,9 +23,12 @@ from iclft.report.runs import Run, load_runs
 from iclft.report.seeds import seeds_figure, seeds_table
 
 
-def label(grid: str, runs: list[Run], dataset: str) -> str:
-    n = runs[0].summary["datasets"][dataset].get("params", {}).get("n_facts")
-    return f"{n} facts" if n is not None else Path(grid).name
+def label(runs: list[Run], dataset: str) -> str:
+    """"20 facts" for simple reversals, else the dataset's parameters."""
+    params = runs[0].summary["datasets"][dataset].get("params", {})
+    if "n_facts" in params:
+        return f"{params['n_facts']} facts"
+    return ", ".join(f"{k} {v}" for k, v in params.items()) or dataset
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         for grid in args.grids:
             runs = load_runs([grid])
             for dataset in runs[0].datasets:
-                by_dataset.setdefault(dataset, {})[label(grid, runs, dataset)] = runs
+                by_dataset.setdefault(dataset, {})[label(runs, dataset)] = runs
     except IclftError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

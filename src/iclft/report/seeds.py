@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import textwrap
 from collections import defaultdict
 
 from matplotlib.figure import Figure
@@ -117,7 +118,8 @@ def seeds_figure(groups: dict[str, list[Run]], dataset: str, scoring: str, colou
                  title: str = "") -> Figure:
     """A panel per group (e.g. corpus size), a bar per split and condition at the mean over seeds,
     the 95% interval as an error bar, each seed as a dot, chance as a dashed line."""
-    fig = Figure(figsize=(4.2 * len(groups) + 1.8, 3.8), layout="constrained")
+    n_splits = max(len({r["split"] for run in runs for r in run.rows(dataset)}) for runs in groups.values())
+    fig = Figure(figsize=(max(4.2, 1.6 * n_splits) * len(groups) + 1.8, 3.8), layout="constrained")
     axes = fig.subplots(1, len(groups), sharey=True, squeeze=False)[0]
     conditions: list[str] = []
     any_shortcut = False
@@ -140,9 +142,9 @@ def seeds_figure(groups: dict[str, list[Run]], dataset: str, scoring: str, colou
                 ax.hlines(shortcuts[split][0], k - 0.45, k + 0.45, colors="#b22222", linestyles=(0, (1, 1.5)), lw=1.6,
                           zorder=4)
                 any_shortcut = True
-        ax.set_xticks(range(len(splits)), splits)
+        ax.set_xticks(range(len(splits)), [s.replace("_", "\n") for s in splits])
         ax.set_ylim(0, 1.05)
-        ax.set_title(f"{label} ({max(r['seeds'] for r in rows)} seeds)", fontsize=10)
+        ax.set_title(textwrap.fill(f"{label} ({max(r['seeds'] for r in rows)} seeds)", 70), fontsize=9)
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_ylabel(f"accuracy ({scoring}), mean over seeds")
     from matplotlib.lines import Line2D
