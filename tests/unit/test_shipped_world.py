@@ -1,6 +1,7 @@
 """The world model shipped inside iclft: its files are the ones its sums name, its record says how
 it was made (the `fair` preset, then `fair_wide` and `fair_long` from it, then a fourth stage: fair_long
-in the `varied` wording with more long worlds), and the study backend loads and scores it."""
+in the `varied` wording with more long worlds, then a fifth: the fourth's command with the rotary
+base raised), and the study backend loads and scores it."""
 from __future__ import annotations
 
 import hashlib
@@ -9,9 +10,11 @@ import json
 from iclft.models.registry import SHIPPED_WORLD, resolve
 from iclft.world.config import dump, load_world_config
 
-# The fourth stage's command line (README, "A world we control"; docs/world-model.md, run P4).
-STAGE_FOUR = ["corpus.wording=varied", "corpus.mix={drill: 0.05, comparison: 0.4, background: 0.25, local: 0.1, "
-              "global: 0.1, list: 0.05, repeat: 0.05}", "train.first_row=61000", "train.steps=600", "train.eval_every=200"]
+# The fifth stage's command line (README, "A world we control"; docs/world-model.md, run Q2): the
+# fourth's (run P4, rows from 61,000) on the next rows with the rotary base raised.
+STAGE_FIVE = ["corpus.wording=varied", "corpus.mix={drill: 0.05, comparison: 0.4, background: 0.25, local: 0.1, "
+              "global: 0.1, list: 0.05, repeat: 0.05}", "model.rope_theta=500000", "train.first_row=63000",
+              "train.steps=600", "train.eval_every=200"]
 
 
 def test_shipped_files_match_their_sums_and_the_card_names_command_and_hash():
@@ -24,13 +27,14 @@ def test_shipped_files_match_their_sums_and_the_card_names_command_and_hash():
     assert "iclft world pretrain --preset fair_wide train.init_from=FAIR --out WIDE" in card
     assert "iclft world pretrain --preset fair_long train.init_from=WIDE --out LONG" in card
     assert "iclft world pretrain --preset fair_long corpus.wording=varied" in card
+    assert "model.rope_theta=500000 train.init_from=STAGE4 train.first_row=63000" in card
 
 
-def test_shipped_model_was_made_by_its_fourth_stage_command_and_logged_its_heldout_curve():
+def test_shipped_model_was_made_by_its_fifth_stage_command_and_logged_its_heldout_curve():
     # settings added since default to what the shipped run did, so the resolved configs are equal;
     # the base folder (train.init_from) is the one the run read
     shipped = load_world_config(str(SHIPPED_WORLD / "world.yaml"))
-    stage = load_world_config(preset="fair_long", overrides=[*STAGE_FOUR, f"train.init_from={shipped.train.init_from}"])
+    stage = load_world_config(preset="fair_long", overrides=[*STAGE_FIVE, f"train.init_from={shipped.train.init_from}"])
     assert dump(shipped) == dump(stage)
     facts = json.loads((SHIPPED_WORLD / "world.json").read_text())
     assert facts["steps"] == stage.train.steps == 600
