@@ -7,7 +7,8 @@ several datasets). Prints a markdown table per dataset and grid, and writes a fi
     python benchmarks/world_seeds.py runs/world_others --out docs/world_others.png
         # one figure per dataset: docs/world_others_syllogism.png, ...
 
-A grid of simple reversals is labelled by its n_facts, any other by its dataset's parameters. Reads finished
+A grid of simple reversals is labelled by its n_facts, any other by its dataset's parameters; grids
+of the same dataset and parameters (a study split over seeds) are one group. Reads finished
 run folders only (iclft.report).
 """
 from __future__ import annotations
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         for grid in args.grids:
             runs = load_runs([grid])
             for dataset in runs[0].datasets:
-                by_dataset.setdefault(dataset, {})[label(runs, dataset)] = runs
+                by_dataset.setdefault(dataset, {}).setdefault(label(runs, dataset), []).extend(runs)  # same study: one group
     except IclftError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
