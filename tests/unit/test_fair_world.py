@@ -155,7 +155,7 @@ def test_min_facts_makes_every_comparison_world_long_and_leaves_the_rest_alone()
 
 
 
-def test_rope_theta_reaches_the_model_and_its_default_is_the_shipped_models():
+def test_rope_theta_reaches_the_model_and_the_shipped_weights_were_trained_at_theirs():
     import json
     from pathlib import Path
 
@@ -168,7 +168,9 @@ def test_rope_theta_reaches_the_model_and_its_default_is_the_shipped_models():
     tok = AutoTokenizer.from_pretrained(folder)
     raised = build_model(load_world_config(preset="fair_long", overrides=["model.rope_theta=500000"]), tok)
     assert raised.config.rope_parameters["rope_theta"] == 500000
+    assert load_world_config(preset="fair_long").model.rope_theta == 10000  # every stage before the fifth
+    # the shipped model (stage five) loads with the base it was trained at
     shipped_theta = json.loads((folder / "config.json").read_text())["rope_parameters"]["rope_theta"]
-    assert load_world_config(preset="fair_long").model.rope_theta == shipped_theta == 10000
+    assert shipped_theta == load_world_config(str(folder / "world.yaml")).model.rope_theta == 500000
     with pytest.raises(IclftError, match="model.rope_theta"):
         load_world_config(preset="fair_long", overrides=["model.rope_theta=0"])
