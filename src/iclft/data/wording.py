@@ -250,10 +250,11 @@ LOGIC_VERDICTS = (("holds.", "does not hold."), ("stands.", "does not stand."), 
 # ---- category: taxonomies in pretraining wording -----------------------------------------------------
 # The semantic_structure dataset states and asks taxonomy facts in its own templates
 # (iclft.data.semantic_text: "gruds are a kind of abmes", "abmes include gruds", "gruds are equipped
-# with telk"). A fair corpus (the `category` episode kind) states the same four relations in relation
-# words of its own, which share no relation word with any of the dataset's templates, nor a phrase with
-# its preambles, headers or questions (tested): "isa" (a category inside another), "is" (a trait), "has" (a part) and "can" (an
-# act); articles, the copula and prepositions are shared, as "more" and "less" are for comparisons.
+# with telk"). A fair corpus (the `category` episode kind) states the same four relations in words of
+# its own, which share no relation word with any of the dataset's templates, nor a phrase with its
+# preambles, headers or questions (tested): "isa" (a category inside another), "is" (a trait), "has"
+# (a part) and "can" (an act); articles, the copula and prepositions are shared, as "more" and "less"
+# are for comparisons.
 # Each relation has templates to state a fact ("train"), to ask it in other words, same direction
 # ("rephrase"), and to ask it from the object's side ("reverse"); the last slot ends the sentence.
 

@@ -43,8 +43,8 @@ A fair corpus (`wording` PRETRAIN, BROAD or OPEN, iclft.world.wording) writes on
 side of every wording family, its words from `disjoint_pool` (a grammar no dataset draws from), and
 its own augmentation tasks (`restate_episode`, `infer_episode`) in place of the study's prompts; it
 has comparison, drill, background, local, global, repeat, list, logic and category episodes
-(PRETRAIN_KINDS). What
-follows describes the first corpus (STUDY wording), which the `world_v1` preset still writes.
+(PRETRAIN_KINDS). What follows describes the first corpus (STUDY wording), which the `world_v1`
+preset still writes.
 
 The local and global kinds teach the model the study's augmentation formats, as the first four
 teach it the in-context format; their comparison rewrites follow a training preamble, so every
@@ -77,7 +77,8 @@ from iclft.data.wording import (CATEGORY_TEMPLATES, LOGIC_ASKS, LOGIC_CLAIMS, LO
                                 LOGIC_VERDICTS)
 from iclft.world.wording import INFER, RESTATE, STUDY, Wording, pick, semantic_forms
 
-KINDS = ("comparison", "drill", "syllogism", "taxonomy", "local", "global", "repeat", "list", "background", "logic", "category")
+KINDS = ("comparison", "drill", "syllogism", "taxonomy", "local", "global", "repeat", "list", "background", "logic",
+         "category")
 
 
 class Episode(NamedTuple):
@@ -275,10 +276,7 @@ def category_world(rng: random.Random, words: list[str], w: Wording, max_questio
     out, so that all it has is what it inherits (the dataset's category holdout)."""
     tree = category_tree(rng, words)
     asked = category_questions(rng, tree)
-    qa = []
-    for _, f, use in rng.sample(asked, min(max_questions, len(asked))):
-        prompt, answer = category_prompt(rng, f, use, w)
-        qa.append((prompt, answer))
+    qa = [category_prompt(rng, f, use, w) for _, f, use in rng.sample(asked, min(max_questions, len(asked)))]
     return World(category_docs(rng, tree, w), qa, {})
 
 
@@ -525,8 +523,7 @@ def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float],
     w = wording
     header, instruction = (icl.header, icl.instruction) if w is STUDY else (pick(rng, w.headers), pick(rng, w.instructions))
     if kind in ("comparison", "drill", "syllogism", "taxonomy", "logic", "category"):
-        body, spans = icl_text(_world(rng, kind, pool, size, w, max_facts, min_facts if kind == "comparison" else 2),
-                               header, instruction)
+        body, spans = icl_text(_world(rng, kind, pool, size, w, max_facts, min_facts), header, instruction)
         return Episode(kind, body, tuple(spans))
     if kind == "background":
         body, spans = background_episode(rng, background, w, size)
