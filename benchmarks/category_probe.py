@@ -21,13 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
-from collections import defaultdict
 from pathlib import Path
 
 N_CHOICES = 4
 
 
-def _wrong(tree, split: str, f, use: str, rng: random.Random) -> list[str] | None:
+def _wrong(tree, f, use: str, rng: random.Random) -> list[str] | None:
     """Words that would make a false statement in the asked slot, of the right kind."""
     full = tree.full
     categories = [c.name for c in full.categories]
@@ -59,7 +58,7 @@ def pretraining_items(n_trees: int):
         prefix = f"{pick(rng, WIDE.headers)}\n\n" + "\n\n".join(docs) + f"\n\n{pick(rng, WIDE.instructions)}\n\n"
         items = []
         for j, (split, f, use) in enumerate(corpus.category_questions(rng, tree)):
-            wrong = _wrong(tree, split, f, use, rng)
+            wrong = _wrong(tree, f, use, rng)
             if wrong is None:
                 continue
             prompt, answer = corpus.category_prompt(rng, f, use, w)
@@ -74,10 +73,7 @@ def main() -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from iclft.data import generate
-    from iclft.eval.multiple_choice import MCContext, score_items
-    from iclft.models.hf import HFModel
-    from iclft.models.registry import ModelSource
-    from iclft.world.probes import EVAL_SEED, heldout_accuracy
+    from iclft.world.probes import EVAL_SEED, heldout_accuracy, worlds_accuracy
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("models", nargs="+")
@@ -96,15 +92,11 @@ def main() -> None:
     for folder in args.models:
         tok = AutoTokenizer.from_pretrained(folder)
         model = AutoModelForCausalLM.from_pretrained(folder).eval()
-        hf = HFModel(model, tok, ModelSource(folder, ""))
-        right = defaultdict(list)
-        for prefix, items in trees:
-            for r in score_items(hf, items, MCContext(prefix, lambda it: it.prompt)):
-                right[r["split"]].append(r["correct"]["sum"])
+        right = sorted(worlds_accuracy(model, tok, trees).items())
         scores = heldout_accuracy(model, tok, evals)
         out = {"model": folder, "chance": 1 / N_CHOICES,
-               "pretraining_wording": {k: round(sum(v) / len(v), 3) for k, v in sorted(right.items())},
-               "pretraining_wording_n": {k: len(v) for k, v in sorted(right.items())}}
+               "pretraining_wording": {k: acc for k, (acc, _) in right},
+               "pretraining_wording_n": {k: n for k, (_, n) in right}}
         for split in ("rephrased", "reversal", "syllogism", "category_holdout"):
             vals = [v for k, v in scores.items() if k.endswith(f"/{split}")]
             out[f"eval_{split}"] = round(sum(vals) / len(vals), 3) if vals else None

@@ -44,10 +44,7 @@ def main() -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from iclft.data import generate
-    from iclft.eval.multiple_choice import MCContext, score_items
-    from iclft.models.hf import HFModel
-    from iclft.models.registry import ModelSource
-    from iclft.world.probes import EVAL_SEED, heldout_accuracy
+    from iclft.world.probes import EVAL_SEED, heldout_accuracy, worlds_accuracy
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("models", nargs="+")
@@ -65,15 +62,11 @@ def main() -> None:
     for folder in args.models:
         tok = AutoTokenizer.from_pretrained(folder)
         model = AutoModelForCausalLM.from_pretrained(folder).eval()
-        hf = HFModel(model, tok, ModelSource(folder, ""))
-        right = {"follows": [], "does_not": []}
-        for prefix, items in worlds:
-            for r in score_items(hf, items, MCContext(prefix, lambda it: it.prompt)):
-                right[r["split"]].append(r["correct"]["sum"])
+        right = worlds_accuracy(model, tok, worlds)
         scores = heldout_accuracy(model, tok, evals)
         out = {"model": folder,
-               "pretraining_wording": {k: round(sum(v) / len(v), 3) for k, v in right.items()},
-               "pretraining_wording_n": {k: len(v) for k, v in right.items()}}
+               "pretraining_wording": {k: right[k][0] for k in ("follows", "does_not")},
+               "pretraining_wording_n": {k: right[k][1] for k in ("follows", "does_not")}}
         for split in ("judged", "syllogism"):
             vals = [v for k, v in scores.items() if k.endswith(f"/{split}")]
             out[f"eval_{split}"] = round(sum(vals) / len(vals), 3)

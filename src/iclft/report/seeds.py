@@ -90,9 +90,13 @@ def seeds_table(runs: list[Run], dataset: str, scoring: str) -> Table:
     splits = list(dict.fromkeys(r["split"] for r in rows))
     cell = {(r["split"], r["condition"]): r for r in rows}
     shortcuts = best_shortcuts(runs, dataset)
-    extra = (lambda split: [f"{shortcuts[split][0]:.2f} ({shortcuts[split][1]})" if split in shortcuts else "–"]) \
-        if shortcuts else (lambda split: [])
-    body = [[split, f"{cell[(split, conditions[0])]['chance']:.2f}", *extra(split),
+
+    def shortcut(split: str) -> list[str]:  # the column only where the runs recorded shortcuts
+        if not shortcuts:
+            return []
+        return [f"{shortcuts[split][0]:.2f} ({shortcuts[split][1]})" if split in shortcuts else "–"]
+
+    body = [[split, f"{cell[(split, conditions[0])]['chance']:.2f}", *shortcut(split),
              *(_fmt(cell[(split, c)]) if (split, c) in cell else "–" for c in conditions)] for split in splits]
     shares = entailed_shares(runs, dataset)
     if shares:

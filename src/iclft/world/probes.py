@@ -121,3 +121,21 @@ def copy_accuracy(model, stream: Stream, n: int = 16) -> float:
                 right, total = right + int(predicted[t - 1] == ids[0, t]), total + 1
     model.train(was_training)
     return round(right / total, 3)
+
+
+@torch.inference_mode()
+def worlds_accuracy(model, tokenizer, worlds) -> dict[str, tuple[float, int]]:
+    """(accuracy, items) per split, splits in the order they first come, over (prefix, items) worlds
+    a probe built itself, each item asked in context after its world's prefix (summed log-likelihood)."""
+    from iclft.eval.multiple_choice import MCContext, score_items
+    from iclft.models.hf import HFModel
+    from iclft.models.registry import ModelSource
+
+    was_training = model.training
+    hf = HFModel(model, tokenizer, ModelSource("world (probe)", ""))
+    right: dict[str, list[bool]] = {}
+    for prefix, items in worlds:
+        for r in score_items(hf, items, MCContext(prefix, lambda it: it.prompt)):
+            right.setdefault(r["split"], []).append(r["correct"]["sum"])
+    model.train(was_training)
+    return {split: (round(sum(v) / len(v), 3), len(v)) for split, v in right.items()}
