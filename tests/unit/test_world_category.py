@@ -95,7 +95,7 @@ def test_no_category_episode_holds_an_evaluation_form(episodes):
     ds = generate("semantic_structure", seed=0, taxonomy="micro", n_docs=15, n_holdout=2, one_tokenization=True)
     assert pattern.search(ds.train[0].text)
     assert "In fact," in semantic_forms() and "In fact," in W.doc_preambles  # shared, skipped by the kind
-    assert all("In fact," not in p for p in corpus._category_preambles(W))
+    assert all("In fact," not in p for p in corpus.category_preambles(W))
 
 
 def test_no_nonsense_word_starts_a_sentence_and_holdout_leaves_have_no_own_property():
@@ -113,3 +113,30 @@ def test_no_nonsense_word_starts_a_sentence_and_holdout_leaves_have_no_own_prope
     assert held > 10
     with pytest.raises(IclftError, match="writes only"):
         load_world_config(preset="fair_category", overrides=["corpus.mix={taxonomy: 1.0}"])
+
+
+def test_category_deduced_sets_the_share_of_inherited_questions_and_its_default_changes_nothing():
+    def splits(deduced=None):
+        out = Counter()
+        for k in range(30):
+            rng = random.Random(k)
+            tree = corpus.category_tree(rng, rng.sample(corpus.disjoint_pool(), 3 * 12))
+            args = () if deduced is None else (deduced,)
+            out.update(split for split, _, _ in corpus.category_questions(rng, tree, *args))
+        return out
+
+    default, none, half = splits(), splits(0.0), splits(0.5)
+    stated = sum(default[s] for s in ("recall", "rephrase", "reverse"))
+    assert splits(1.0) == default and default["inherit"] + default["holdout"] > 0.8 * stated
+    assert none["inherit"] == none["holdout"] == 0 and sum(none.values()) == stated
+    assert 0.4 * stated < half["inherit"] + half["holdout"] < 0.6 * stated
+    # in the corpus: with none, every question asks a fact a document states (the default asks others)
+    def asked_unstated(deduced):
+        stream = Stream(load_world_config(preset="fair_category", overrides=[f"corpus.category_deduced={deduced}"]))
+        parsed = [_parse(ep.text) for ep in (stream.episode(i) for i in range(60)) if ep.kind == "category"]
+        assert parsed
+        return sum(f not in facts for facts, asked in parsed for f, _ in asked)
+
+    assert asked_unstated(0) == 0 and asked_unstated(1) > 20
+    with pytest.raises(IclftError, match="category_deduced"):
+        load_world_config(preset="fair_category", overrides=["corpus.category_deduced=-1"])

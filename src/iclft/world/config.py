@@ -66,6 +66,9 @@ class CorpusConfig:
     # The smallest world of a `comparison` episode (2: sizes as drawn). Raising it makes every such
     # world long, so that more questions ask about documents far back (other kinds keep their sizes).
     min_facts: int = 2
+    # Inherited questions a `category` world asks per stated fact it asks (1: as many; 0: none, every
+    # question a lookup of a stated fact, as stated, reworded or turned around).
+    category_deduced: float = 1.0
     # A persistent background world (pretrain wording only): this many facts, this share of them
     # stated both ways, recurring across the corpus in `background` episodes (0: none).
     background_facts: int = 0
@@ -180,6 +183,8 @@ def validate(cfg: WorldConfig) -> None:
     if c.background_facts < 0 or not 0 <= c.background_two_way <= 1 or c.max_facts < 2:
         raise IclftError("corpus.background_facts must be 0 or more, corpus.background_two_way in [0, 1] and "
                          "corpus.max_facts at least 2")
+    if not 0 <= c.category_deduced <= 10:
+        raise IclftError(f"corpus.category_deduced must be between 0 and 10, got {c.category_deduced}")
     if not 2 <= c.min_facts <= c.max_facts:
         raise IclftError(f"corpus.min_facts must be between 2 and corpus.max_facts ({c.max_facts}), got {c.min_facts}")
     if (c.mix.get("background") or c.warmup_mix.get("background")) and not (c.background_facts and c.wording != "study"):

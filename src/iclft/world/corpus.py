@@ -266,16 +266,18 @@ def taxonomy_world(rng: random.Random, words: list[str], n_categories: int, max_
     return World(docs, qa, {d: _taxonomy_inferences(rng, world, d) for d in docs})
 
 
-def category_world(rng: random.Random, words: list[str], w: Wording, max_questions: int = 48) -> World:
+def category_world(rng: random.Random, words: list[str], w: Wording, max_questions: int = 48,
+                   deduced: float = 1.0) -> World:
     """A random category tree in pretraining wording (iclft.data.wording, CATEGORY_TEMPLATES): each
     category's document states its parent link and its own traits, parts and acts, one fact a sentence
     after a document preamble of `w`, so that no nonsense word starts a sentence (each keeps one
     tokenization). The questions (after a question preamble of `w`) ask a stated fact in its own
     words, in other words or from the object's side, and what a category inherits: a property of an
     ancestor, or an ancestor two or more levels up. Now and then a leaf's own properties are left
-    out, so that all it has is what it inherits (the dataset's category holdout)."""
+    out, so that all it has is what it inherits (the dataset's category holdout). `deduced`: inherited
+    questions per stated one, at most (category_questions)."""
     tree = category_tree(rng, words)
-    asked = category_questions(rng, tree)
+    asked = category_questions(rng, tree, deduced)
     qa = [category_prompt(rng, f, use, w) for _, f, use in rng.sample(asked, min(max_questions, len(asked)))]
     return World(category_docs(rng, tree, w), qa, {})
 
@@ -297,24 +299,25 @@ def category_tree(rng: random.Random, words: list[str]) -> CategoryTree:
 
 
 def category_docs(rng: random.Random, tree: CategoryTree, w: Wording) -> list[str]:
-    facts, preambles = tree.world.direct_facts(), _category_preambles(w)
+    facts, preambles = tree.world.direct_facts(), category_preambles(w)
     return [" ".join(f"{rng.choice(preambles)} {_category_text(rng, f, 'train')}." for f in facts[n])
             for n in tree.order if facts[n]]
 
 
-def category_questions(rng: random.Random, tree: CategoryTree) -> list[tuple[str, Fact, str]]:
+def category_questions(rng: random.Random, tree: CategoryTree, deduced: float = 1.0) -> list[tuple[str, Fact, str]]:
     """(split, fact, template use) for the questions of a tree: every stated fact asked as stated
-    ("recall"), reworded ("rephrase") or turned around ("reverse", twice as often), then as many
-    inherited facts ("inherit"; "holdout" for a leaf whose own properties were left out)."""
+    ("recall"), reworded ("rephrase") or turned around ("reverse", twice as often), then `deduced`
+    times as many inherited facts, where the tree has them ("inherit"; "holdout" for a leaf whose own
+    properties were left out; 0: none)."""
     facts = tree.world.direct_facts()
     stated = []
     for n in tree.order:
         for f in facts[n]:
             use = rng.choice(("train", "rephrase", "reverse", "reverse"))
             stated.append(({"train": "recall"}.get(use, use), f, use))
-    deduced = [("holdout" if n in tree.holdout else "inherit", f, "train")
-               for n in tree.order for _, f, _ in tree.world.deductions(n)]
-    return stated + rng.sample(deduced, min(len(deduced), len(stated)))
+    inherited = [("holdout" if n in tree.holdout else "inherit", f, "train")
+                 for n in tree.order for _, f, _ in tree.world.deductions(n)]
+    return stated + rng.sample(inherited, min(len(inherited), round(deduced * len(stated))))
 
 
 def category_prompt(rng: random.Random, f: Fact, use: str, w: Wording) -> tuple[str, str]:
@@ -325,7 +328,7 @@ def category_prompt(rng: random.Random, f: Fact, use: str, w: Wording) -> tuple[
 
 
 @lru_cache(maxsize=None)
-def _category_preambles(w: Wording) -> tuple[str, ...]:
+def category_preambles(w: Wording) -> tuple[str, ...]:
     """`w`'s document preambles without any of semantic_structure's (`varied` has "In fact,")."""
     forms = semantic_forms()
     return tuple(p for p in w.doc_preambles if not any(f in p for f in forms))
@@ -486,9 +489,9 @@ def answered(body: str, pairs) -> tuple[str, list[tuple[int, int]]]:
 
 
 def _world(rng: random.Random, kind: str, pool: tuple[str, ...], size: float, w: Wording = STUDY,
-           max_facts: int = 16, min_facts: int = 2) -> World:
+           max_facts: int = 16, min_facts: int = 2, category_deduced: float = 1.0) -> World:
     """A world of `kind`; `size` in (0, 1] scales the number of facts (comparisons: from `min_facts`
-    up to `max_facts`)."""
+    up to `max_facts`; category trees ask `category_deduced` inherited questions per stated one)."""
     if kind == "comparison":
         return comparison_world(rng, rng.sample(pool, 2 * max(min_facts, round(max_facts * size))), w)
     if kind == "drill":
@@ -498,7 +501,7 @@ def _world(rng: random.Random, kind: str, pool: tuple[str, ...], size: float, w:
     if kind == "logic":
         return logic_world(rng, rng.sample(pool, 3 * max(2, round(24 * size))))
     if kind == "category":
-        return category_world(rng, rng.sample(pool, 3 * max(4, round(20 * size))), w)
+        return category_world(rng, rng.sample(pool, 3 * max(4, round(20 * size))), w, deduced=category_deduced)
     n = max(4, round(14 * size))
     return taxonomy_world(rng, rng.sample(pool, 3 * n), n, max_questions=24)
 
@@ -511,7 +514,8 @@ PRETRAIN_KINDS = ("comparison", "drill", "local", "global", "repeat", "list", "b
 
 def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float], max_size: float = 1.0,
             icl: IclConfig = IclConfig(), attempt: int = 0, *, wording: Wording = STUDY,
-            background: Background | None = None, max_facts: int = 16, min_facts: int = 2) -> Episode:
+            background: Background | None = None, max_facts: int = 16, min_facts: int = 2,
+            category_deduced: float = 1.0) -> Episode:
     """Pretraining episode `index` of the corpus of `seed`, its world's size drawn from
     [MIN_SIZE, max_size]; `attempt` k > 0 draws another one in its place (used when an episode is too
     long to train on). `wording` is the study's own (STUDY: the first world models' corpus, with
@@ -523,7 +527,7 @@ def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float],
     w = wording
     header, instruction = (icl.header, icl.instruction) if w is STUDY else (pick(rng, w.headers), pick(rng, w.instructions))
     if kind in ("comparison", "drill", "syllogism", "taxonomy", "logic", "category"):
-        body, spans = icl_text(_world(rng, kind, pool, size, w, max_facts, min_facts), header, instruction)
+        body, spans = icl_text(_world(rng, kind, pool, size, w, max_facts, min_facts, category_deduced), header, instruction)
         return Episode(kind, body, tuple(spans))
     if kind == "background":
         body, spans = background_episode(rng, background, w, size)

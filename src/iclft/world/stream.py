@@ -59,7 +59,7 @@ class Stream:
     def episode(self, index: int, attempt: int = 0) -> corpus.Episode:
         return corpus.episode(self.cfg.seed, index, self.pool, self.mix(index), self.max_size(index), attempt=attempt,
                               wording=self.wording, background=self.background, max_facts=self.cfg.corpus.max_facts,
-                              min_facts=self.cfg.corpus.min_facts)
+                              min_facts=self.cfg.corpus.min_facts, category_deduced=self.cfg.corpus.category_deduced)
 
     def tokens(self, index: int) -> Tokens:
         """Episode `index` tokenized, EOS at the end, its answer tokens marked; an episode longer than
