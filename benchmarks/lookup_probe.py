@@ -13,7 +13,9 @@ object, so nothing but lookup and copying is asked. 4 choices (summed log-likeli
 ones either
 - "other": objects of the same relation stated of other subjects (the subject must be matched), or
 - "same": the subject's own objects of its other relations (the relation must be matched; k = 4).
-Prints one JSON line per model: accuracy per split ("k1/other", "k4/same", ...) and its items.
+`--relations dataset` states and asks the same worlds in the semantic_structure dataset's training
+templates ("have", "are able to", "are a kind of"), relation words pretraining never has: does the
+lookup carry to relation words the model never saw? Prints one JSON line per model: accuracy per split ("k1/other", "k4/same", ...) and its items.
 """
 from __future__ import annotations
 
@@ -25,8 +27,10 @@ from pathlib import Path
 N_SUBJECTS, N_CHOICES, RELATIONS, KS = 16, 4, ("isa", "is", "has", "can"), (1, 2, 4)
 
 
-def lookup_worlds(n_worlds: int):
-    """(prefix, items) per world: n_worlds worlds for each k in KS."""
+def lookup_worlds(n_worlds: int, relations: str = "corpus"):
+    """(prefix, items) per world: n_worlds worlds for each k in KS, their relation words the corpus's
+    (`category` kind) or the semantic_structure dataset's training templates ("dataset")."""
+    from iclft.data import semantic_text
     from iclft.data.schema import TestItem
     from iclft.data.wording import CATEGORY_TEMPLATES, WIDE, pick
     from iclft.world import corpus
@@ -34,10 +38,11 @@ def lookup_worlds(n_worlds: int):
 
     w, pool, out = WORDINGS["varied"], corpus.disjoint_pool(), []
     preambles = corpus.category_preambles(w)
-    stating = {r: [t.text for t in CATEGORY_TEMPLATES if t.relation == r and t.use == "train"] for r in RELATIONS}
+    table = CATEGORY_TEMPLATES if relations == "corpus" else semantic_text.TEMPLATES
+    stating = {r: [t.text for t in table if t.relation == r and t.use == "train"] for r in RELATIONS}
     for k in KS:
         for n in range(n_worlds):
-            rng = random.Random(f"lookup-probe:{k}:{n}")
+            rng = random.Random(f"lookup-probe:{k}:{n}" + ("" if relations == "corpus" else f":{relations}"))
             words = rng.sample(pool, N_SUBJECTS * (1 + k))
             subjects, objects = words[:N_SUBJECTS], iter(words[N_SUBJECTS:])
             # k relations a subject, turned so that every relation has as many subjects as any other
@@ -71,18 +76,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("models", nargs="+")
     ap.add_argument("--worlds", type=int, default=8, help="worlds for each k (default 8)")
+    ap.add_argument("--relations", choices=("corpus", "dataset"), default="corpus",
+                    help="relation words: the corpus's own (default) or semantic_structure's, never in pretraining")
     args = ap.parse_args()
     if args.worlds < 1:
         ap.error("--worlds must be at least 1")
     missing = [m for m in args.models if not (Path(m) / "config.json").is_file()]
     if missing:
         ap.error(f"not a world-model folder (no config.json): {', '.join(missing)}")
-    worlds = lookup_worlds(args.worlds)
+    worlds = lookup_worlds(args.worlds, args.relations)
     for folder in args.models:
         tok = AutoTokenizer.from_pretrained(folder)
         model = AutoModelForCausalLM.from_pretrained(folder).eval()
         right = sorted(worlds_accuracy(model, tok, worlds).items())
-        print(json.dumps({"model": folder, "chance": 1 / N_CHOICES, **{k: acc for k, (acc, _) in right},
+        print(json.dumps({"model": folder, "relations": args.relations, "chance": 1 / N_CHOICES, **{k: acc for k, (acc, _) in right},
                           "items": {k: n for k, (_, n) in right}}), flush=True)
 
 

@@ -138,5 +138,19 @@ def test_category_deduced_sets_the_share_of_inherited_questions_and_its_default_
         return sum(f not in facts for facts, asked in parsed for f, _ in asked)
 
     assert asked_unstated(0) == 0 and asked_unstated(1) > 20
+    # category_hops: inherited questions across at most that many parent links
+    rng, links = random.Random(3), Counter()
+    for _ in range(30):
+        tree = corpus.category_tree(rng, rng.sample(corpus.disjoint_pool(), 3 * 12))
+        for hops in (0, 1):
+            for split, f, _ in corpus.category_questions(rng, tree, 1.0, hops):
+                if split in ("inherit", "holdout"):
+                    chain = [f.subject, *tree.world.ancestors[f.subject]]
+                    up = chain.index(f.object) if f.relation == "isa" else next(
+                        k for k, c in enumerate(chain) if (f.relation, f.object) in tree.world.by_name[c].properties)
+                    links[hops, up] += 1
+    assert links[0, 1] and links[0, 2] and links[0, 3] and {up for hops, up in links if hops == 1} == {1}, links
     with pytest.raises(IclftError, match="category_deduced"):
         load_world_config(preset="fair_category", overrides=["corpus.category_deduced=-1"])
+    with pytest.raises(IclftError, match="category_hops"):
+        load_world_config(preset="fair_category", overrides=["corpus.category_hops=1.5"])

@@ -69,6 +69,8 @@ class CorpusConfig:
     # Inherited questions a `category` world asks per stated fact it asks (1: as many; 0: none, every
     # question a lookup of a stated fact, as stated, reworded or turned around).
     category_deduced: float = 1.0
+    # ... each across at most this many parent links (0: any; 1: a property of the parent only).
+    category_hops: int = 0
     # A persistent background world (pretrain wording only): this many facts, this share of them
     # stated both ways, recurring across the corpus in `background` episodes (0: none).
     background_facts: int = 0
@@ -183,6 +185,8 @@ def validate(cfg: WorldConfig) -> None:
     if c.background_facts < 0 or not 0 <= c.background_two_way <= 1 or c.max_facts < 2:
         raise IclftError("corpus.background_facts must be 0 or more, corpus.background_two_way in [0, 1] and "
                          "corpus.max_facts at least 2")
+    if type(c.category_hops) is not int or c.category_hops < 0:
+        raise IclftError(f"corpus.category_hops must be a whole number >= 0, got {c.category_hops!r}")
     if not 0 <= c.category_deduced <= 10:
         raise IclftError(f"corpus.category_deduced must be between 0 and 10, got {c.category_deduced}")
     if not 2 <= c.min_facts <= c.max_facts:

@@ -267,17 +267,17 @@ def taxonomy_world(rng: random.Random, words: list[str], n_categories: int, max_
 
 
 def category_world(rng: random.Random, words: list[str], w: Wording, max_questions: int = 48,
-                   deduced: float = 1.0) -> World:
+                   deduced: float = 1.0, hops: int = 0) -> World:
     """A random category tree in pretraining wording (iclft.data.wording, CATEGORY_TEMPLATES): each
     category's document states its parent link and its own traits, parts and acts, one fact a sentence
     after a document preamble of `w`, so that no nonsense word starts a sentence (each keeps one
     tokenization). The questions (after a question preamble of `w`) ask a stated fact in its own
     words, in other words or from the object's side, and what a category inherits: a property of an
     ancestor, or an ancestor two or more levels up. Now and then a leaf's own properties are left
-    out, so that all it has is what it inherits (the dataset's category holdout). `deduced`: inherited
-    questions per stated one, at most (category_questions)."""
+    out, so that all it has is what it inherits (the dataset's category holdout). `deduced` and
+    `hops`: how many inherited questions, and how far up (category_questions)."""
     tree = category_tree(rng, words)
-    asked = category_questions(rng, tree, deduced)
+    asked = category_questions(rng, tree, deduced, hops)
     qa = [category_prompt(rng, f, use, w) for _, f, use in rng.sample(asked, min(max_questions, len(asked)))]
     return World(category_docs(rng, tree, w), qa, {})
 
@@ -304,11 +304,13 @@ def category_docs(rng: random.Random, tree: CategoryTree, w: Wording) -> list[st
             for n in tree.order if facts[n]]
 
 
-def category_questions(rng: random.Random, tree: CategoryTree, deduced: float = 1.0) -> list[tuple[str, Fact, str]]:
+def category_questions(rng: random.Random, tree: CategoryTree, deduced: float = 1.0,
+                       hops: int = 0) -> list[tuple[str, Fact, str]]:
     """(split, fact, template use) for the questions of a tree: every stated fact asked as stated
     ("recall"), reworded ("rephrase") or turned around ("reverse", twice as often), then `deduced`
     times as many inherited facts, where the tree has them ("inherit"; "holdout" for a leaf whose own
-    properties were left out; 0: none)."""
+    properties were left out; 0: none), each across at most `hops` parent links (0: any; 1: a
+    property of the parent, the one-step syllogism)."""
     facts = tree.world.direct_facts()
     stated = []
     for n in tree.order:
@@ -316,7 +318,8 @@ def category_questions(rng: random.Random, tree: CategoryTree, deduced: float = 
             use = rng.choice(("train", "rephrase", "reverse", "reverse"))
             stated.append(({"train": "recall"}.get(use, use), f, use))
     inherited = [("holdout" if n in tree.holdout else "inherit", f, "train")
-                 for n in tree.order for _, f, _ in tree.world.deductions(n)]
+                 for n in tree.order for kind, f, premises in tree.world.deductions(n)
+                 if not hops or len(premises) - kind.startswith("inheritance") <= hops]
     return stated + rng.sample(inherited, min(len(inherited), round(deduced * len(stated))))
 
 
@@ -489,9 +492,9 @@ def answered(body: str, pairs) -> tuple[str, list[tuple[int, int]]]:
 
 
 def _world(rng: random.Random, kind: str, pool: tuple[str, ...], size: float, w: Wording = STUDY,
-           max_facts: int = 16, min_facts: int = 2, category_deduced: float = 1.0) -> World:
+           max_facts: int = 16, min_facts: int = 2, category: tuple[float, int] = (1.0, 0)) -> World:
     """A world of `kind`; `size` in (0, 1] scales the number of facts (comparisons: from `min_facts`
-    up to `max_facts`; category trees ask `category_deduced` inherited questions per stated one)."""
+    up to `max_facts`; category trees: `category` is (inherited questions per stated one, most hops))."""
     if kind == "comparison":
         return comparison_world(rng, rng.sample(pool, 2 * max(min_facts, round(max_facts * size))), w)
     if kind == "drill":
@@ -501,7 +504,7 @@ def _world(rng: random.Random, kind: str, pool: tuple[str, ...], size: float, w:
     if kind == "logic":
         return logic_world(rng, rng.sample(pool, 3 * max(2, round(24 * size))))
     if kind == "category":
-        return category_world(rng, rng.sample(pool, 3 * max(4, round(20 * size))), w, deduced=category_deduced)
+        return category_world(rng, rng.sample(pool, 3 * max(4, round(20 * size))), w, deduced=category[0], hops=category[1])
     n = max(4, round(14 * size))
     return taxonomy_world(rng, rng.sample(pool, 3 * n), n, max_questions=24)
 
@@ -515,7 +518,7 @@ PRETRAIN_KINDS = ("comparison", "drill", "local", "global", "repeat", "list", "b
 def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float], max_size: float = 1.0,
             icl: IclConfig = IclConfig(), attempt: int = 0, *, wording: Wording = STUDY,
             background: Background | None = None, max_facts: int = 16, min_facts: int = 2,
-            category_deduced: float = 1.0) -> Episode:
+            category: tuple[float, int] = (1.0, 0)) -> Episode:
     """Pretraining episode `index` of the corpus of `seed`, its world's size drawn from
     [MIN_SIZE, max_size]; `attempt` k > 0 draws another one in its place (used when an episode is too
     long to train on). `wording` is the study's own (STUDY: the first world models' corpus, with
@@ -527,7 +530,7 @@ def episode(seed: int, index: int, pool: tuple[str, ...], mix: dict[str, float],
     w = wording
     header, instruction = (icl.header, icl.instruction) if w is STUDY else (pick(rng, w.headers), pick(rng, w.instructions))
     if kind in ("comparison", "drill", "syllogism", "taxonomy", "logic", "category"):
-        body, spans = icl_text(_world(rng, kind, pool, size, w, max_facts, min_facts, category_deduced), header, instruction)
+        body, spans = icl_text(_world(rng, kind, pool, size, w, max_facts, min_facts, category), header, instruction)
         return Episode(kind, body, tuple(spans))
     if kind == "background":
         body, spans = background_episode(rng, background, w, size)

@@ -59,7 +59,8 @@ class Stream:
     def episode(self, index: int, attempt: int = 0) -> corpus.Episode:
         return corpus.episode(self.cfg.seed, index, self.pool, self.mix(index), self.max_size(index), attempt=attempt,
                               wording=self.wording, background=self.background, max_facts=self.cfg.corpus.max_facts,
-                              min_facts=self.cfg.corpus.min_facts, category_deduced=self.cfg.corpus.category_deduced)
+                              min_facts=self.cfg.corpus.min_facts,
+                              category=(self.cfg.corpus.category_deduced, self.cfg.corpus.category_hops))
 
     def tokens(self, index: int) -> Tokens:
         """Episode `index` tokenized, EOS at the end, its answer tokens marked; an episode longer than
