@@ -10,8 +10,8 @@ For each model, in context, 4-choice accuracy (summed log-likelihood):
   recall (a stated fact as stated), rephrase (in other words), reverse (from the object's side),
   inherit (a property of an ancestor, or an ancestor two levels up) and holdout (the same for a leaf
   whose own properties were left out), each also by depth ("inherit/1": a property of the parent,
-  the one-step syllogism; "inherit/2+": further up); the wrong choices stand in the asked relation to something
-  else in the tree and are false of the subject;
+  the one-step syllogism; "inherit/2+": further up); the wrong choices stand in the asked relation
+  to something else in the tree and are false of the subject;
 - in evaluation wording: semantic_structure at seeds 10001-10005 (the micro taxonomy, 15
   documents, `one_tokenization`, co-occurring distractors), as the held-out evaluation asks it: its
   relation words ("are equipped with", "are found on") are ones the corpus never has.
@@ -44,14 +44,6 @@ def _wrong(tree, f, use: str, rng: random.Random) -> list[str] | None:
     return rng.sample(pool, N_CHOICES - 1) if len(pool) >= N_CHOICES - 1 else None
 
 
-def _links(tree, f) -> int:
-    """How many parent links up from an inherited fact's subject its premise stands."""
-    chain = [f.subject, *tree.world.ancestors[f.subject]]
-    if f.relation == "isa":
-        return chain.index(f.object)
-    return next(k for k, c in enumerate(chain) if (f.relation, f.object) in tree.world.by_name[c].properties)
-
-
 def pretraining_items(n_trees: int):
     """(prefix, items) per fresh tree, asked in the corpus's wording (`varied`)."""
     from iclft.data.schema import TestItem
@@ -74,7 +66,7 @@ def pretraining_items(n_trees: int):
             choices = [answer] + [x + "." for x in wrong]
             rng.shuffle(choices)
             if split in ("inherit", "holdout"):  # by how many parent links up the answer stands
-                split += "/1" if _links(tree, f) == 1 else "/2+"
+                split += "/1" if corpus.inherited_links(tree, f) == 1 else "/2+"
             items.append(TestItem(f"t{k}-{j}", split, prompt, tuple(choices), choices.index(answer)))
         out.append((prefix, items))
     return out

@@ -8,14 +8,15 @@ category is the subject of several sentences, so a question must be matched on t
 Flat worlds in the corpus's own wording (its document and question preambles, header, instruction
 and the `category` kind's relation words), every object a fresh word standing in one sentence:
 16 subjects with k = 1, 2 or 4 facts each, of different relations (kinds, traits, parts, acts),
-one document a subject. Every stated fact is asked in the very template it was stated in, cut before its
-object, so nothing but lookup and copying is asked. 4 choices (summed log-likelihood), the wrong
+one document a subject. Every stated fact is asked in the very template it was stated in, cut
+before its object, so nothing but lookup and copying is asked. 4 choices (summed log-likelihood), the wrong
 ones either
 - "other": objects of the same relation stated of other subjects (the subject must be matched), or
 - "same": the subject's own objects of its other relations (the relation must be matched; k = 4).
 `--relations dataset` states and asks the same worlds in the semantic_structure dataset's training
 templates ("have", "are able to", "are a kind of"), relation words pretraining never has: does the
-lookup carry to relation words the model never saw? Prints one JSON line per model: accuracy per split ("k1/other", "k4/same", ...) and its items.
+lookup carry to relation words the model never saw? Prints one JSON line per model: accuracy per
+split ("k1/other", "k4/same", ...) and its items.
 """
 from __future__ import annotations
 
@@ -46,8 +47,10 @@ def lookup_worlds(n_worlds: int, relations: str = "corpus"):
             words = rng.sample(pool, N_SUBJECTS * (1 + k))
             subjects, objects = words[:N_SUBJECTS], iter(words[N_SUBJECTS:])
             # k relations a subject, turned so that every relation has as many subjects as any other
-            facts = [(s, RELATIONS[(i + j) % len(RELATIONS)], next(objects), rng.choice(stating[RELATIONS[(i + j) % len(RELATIONS)]]))
-                     for i, s in enumerate(subjects) for j in range(k)]
+            facts = []
+            for i, s in enumerate(subjects):
+                for r in (RELATIONS[(i + j) % len(RELATIONS)] for j in range(k)):
+                    facts.append((s, r, next(objects), rng.choice(stating[r])))
             docs = [" ".join(f"{rng.choice(preambles)} {t.format(s=s, o=o)}." for s2, _, o, t in facts if s2 == s)
                     for s in subjects]
             rng.shuffle(docs)
@@ -62,8 +65,9 @@ def lookup_worlds(n_worlds: int, relations: str = "corpus"):
                     head = t.format(s=s, o=o).rsplit(" ", 1)[0]
                     choices = [o + "."] + [x + "." for x in rng.sample(wrong, N_CHOICES - 1)]
                     rng.shuffle(choices)
-                    items.append(TestItem(f"k{k}-{n}-{j}-{kind}", f"k{k}/{kind}", f"{pick(rng, w.question_preambles)} {head}",
-                                          tuple(choices), choices.index(o + ".")))
+                    prompt = f"{pick(rng, w.question_preambles)} {head}"
+                    items.append(TestItem(f"k{k}-{n}-{j}-{kind}", f"k{k}/{kind}", prompt, tuple(choices),
+                                          choices.index(o + ".")))
             out.append((prefix, items))
     return out
 
@@ -89,8 +93,8 @@ def main() -> None:
         tok = AutoTokenizer.from_pretrained(folder)
         model = AutoModelForCausalLM.from_pretrained(folder).eval()
         right = sorted(worlds_accuracy(model, tok, worlds).items())
-        print(json.dumps({"model": folder, "relations": args.relations, "chance": 1 / N_CHOICES, **{k: acc for k, (acc, _) in right},
-                          "items": {k: n for k, (_, n) in right}}), flush=True)
+        print(json.dumps({"model": folder, "relations": args.relations, "chance": 1 / N_CHOICES,
+                          **{k: acc for k, (acc, _) in right}, "items": {k: n for k, (_, n) in right}}), flush=True)
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ def test_no_nonsense_word_starts_a_sentence_and_holdout_leaves_have_no_own_prope
         load_world_config(preset="fair_category", overrides=["corpus.mix={taxonomy: 1.0}"])
 
 
-def test_category_deduced_sets_the_share_of_inherited_questions_and_its_default_changes_nothing():
+def test_category_deduced_and_hops_set_how_many_inherited_questions_and_how_far_up():
     def splits(deduced=None):
         out = Counter()
         for k in range(30):
@@ -145,10 +145,7 @@ def test_category_deduced_sets_the_share_of_inherited_questions_and_its_default_
         for hops in (0, 1):
             for split, f, _ in corpus.category_questions(rng, tree, 1.0, hops):
                 if split in ("inherit", "holdout"):
-                    chain = [f.subject, *tree.world.ancestors[f.subject]]
-                    up = chain.index(f.object) if f.relation == "isa" else next(
-                        k for k, c in enumerate(chain) if (f.relation, f.object) in tree.world.by_name[c].properties)
-                    links[hops, up] += 1
+                    links[hops, corpus.inherited_links(tree, f)] += 1
     assert links[0, 1] and links[0, 2] and links[0, 3] and {up for hops, up in links if hops == 1} == {1}, links
     with pytest.raises(IclftError, match="category_deduced"):
         load_world_config(preset="fair_category", overrides=["corpus.category_deduced=-1"])

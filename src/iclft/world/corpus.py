@@ -323,6 +323,15 @@ def category_questions(rng: random.Random, tree: CategoryTree, deduced: float = 
     return stated + rng.sample(inherited, min(len(inherited), round(deduced * len(stated))))
 
 
+def inherited_links(tree: CategoryTree, f: Fact) -> int:
+    """How many parent links up from `f`'s subject the category stands whose own fact `f` inherits
+    (for a kind: the ancestor `f` names)."""
+    chain = [f.subject, *tree.world.ancestors[f.subject]]
+    if f.relation == "isa":
+        return chain.index(f.object)
+    return next(k for k, c in enumerate(chain) if (f.relation, f.object) in tree.world.by_name[c].properties)
+
+
 def category_prompt(rng: random.Random, f: Fact, use: str, w: Wording) -> tuple[str, str]:
     """(prompt, answer): the fact in a template of `use` after a question preamble, cut before its
     last word."""
