@@ -318,8 +318,8 @@ def category_questions(rng: random.Random, tree: CategoryTree, deduced: float = 
             use = rng.choice(("train", "rephrase", "reverse", "reverse"))
             stated.append(({"train": "recall"}.get(use, use), f, use))
     inherited = [("holdout" if n in tree.holdout else "inherit", f, "train")
-                 for n in tree.order for kind, f, premises in tree.world.deductions(n)
-                 if not hops or len(premises) - kind.startswith("inheritance") <= hops]
+                 for n in tree.order for kind, f, _ in tree.world.deductions(n)
+                 if not hops or int(kind.rsplit("_", 1)[1]) <= hops]  # kind: "inheritance_k", "membership_k"
     return stated + rng.sample(inherited, min(len(inherited), round(deduced * len(stated))))
 
 
