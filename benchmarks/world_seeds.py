@@ -24,12 +24,16 @@ from iclft.report.runs import Run, load_runs
 from iclft.report.seeds import seeds_figure, seeds_table
 
 
+def model_name(runs: list[Run]) -> str:
+    return runs[0].summary.get("model", {}).get("name", "world")
+
+
 def label(runs: list[Run], dataset: str) -> str:
-    """"20 facts" for simple reversals, else the dataset's parameters."""
+    """"20 facts" for simple reversals, else the dataset's parameters; the model's name after it
+    where the model is not the shipped `world` (so grids of two models are never one group)."""
     params = runs[0].summary["datasets"][dataset].get("params", {})
-    if "n_facts" in params:
-        return f"{params['n_facts']} facts"
-    return ", ".join(f"{k} {v}" for k, v in params.items()) or dataset
+    text = f"{params['n_facts']} facts" if "n_facts" in params else ", ".join(f"{k} {v}" for k, v in params.items()) or dataset
+    return text if model_name(runs) == "world" else f"{text}, model {model_name(runs)}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,8 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         for name, runs in groups.items():
             print(f"\n### {dataset}, {name}\n")
             print(table_markdown(seeds_table(runs, dataset, args.scoring)))
+        models = sorted({model_name(runs) for runs in groups.values()})
+        on = "the world model" if models == ["world"] else " and ".join(models)
         fig = seeds_figure(groups, dataset, args.scoring, colours,
-                           title=f"{dataset} on the world model, evaluation wording: mean over seeds, 95% t-interval; "
+                           title=f"{dataset} on {on}, evaluation wording: mean over seeds, 95% t-interval; "
                                  "dots: seeds; dashed: chance")
         stem = out.stem if len(by_dataset) == 1 else f"{out.stem}_{dataset}"
         for path in save_figure(fig, out.parent, stem):

@@ -174,3 +174,16 @@ def test_rope_theta_reaches_the_model_and_the_shipped_weights_were_trained_at_th
     assert shipped_theta == load_world_config(str(folder / "world.yaml")).model.rope_theta == 500000
     with pytest.raises(IclftError, match="model.rope_theta"):
         load_world_config(preset="fair_long", overrides=["model.rope_theta=0"])
+
+
+def test_the_card_describes_category_trees_exactly_when_the_mix_has_them():
+    from iclft.world.card import _category_sentence
+
+    with_deduced = _category_sentence(load_world_config(preset="fair_category").corpus)
+    assert "Category trees (30% of the mix)" in with_deduced and "and as many inherited properties" in with_deduced
+    lookup_only = _category_sentence(load_world_config(preset="fair_category", overrides=["corpus.category_deduced=0"]).corpus)
+    assert "no inherited properties asked" in lookup_only
+    hops = _category_sentence(load_world_config(preset="fair_category", overrides=["corpus.category_deduced=2",
+                                                                                   "corpus.category_hops=1"]).corpus)
+    assert "2 times as many inherited properties (at most 1 parent link up)" in hops
+    assert _category_sentence(load_world_config(preset="fair_long").corpus) == ""

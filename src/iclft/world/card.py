@@ -21,7 +21,7 @@ occurs in it): random worlds of nonsense-word comparisons stated as notes and as
 reversed), a background world of {c.background_facts} facts that recur across the corpus ({c.background_two_way:.0%} stated
 both ways, the rest only forwards; asked with notes and closed book), its own tasks of restating notes,
 turning them around and inferring from a collection, and warm-ups for looking back (word lists and notes
-shown twice). Its words come from a second grammar ({'6-7' if c.words == 'disjoint' else '4-5'} letters) that no
+shown twice).{_category_sentence(c)} Its words come from a second grammar ({'6-7' if c.words == 'disjoint' else '4-5'} letters) that no
 dataset draws from, at any seed, so every study fact and word is new to it."""
     else:
         what = f"""of synthetic episodes: many random worlds of nonsense-word facts (comparisons with converses,
@@ -74,6 +74,21 @@ it at every evaluation against the corpus tokens seen, and `log.jsonl` lists it)
 The full config is in `world.json`; to make it again: `iclft world pretrain CONFIG.yaml` with that
 config, or {again}.
 """)
+
+
+def _category_sentence(c) -> str:
+    """The category kind, where the mix has it: what its episodes state and ask."""
+    if not c.mix.get("category") and not c.warmup_mix.get("category"):
+        return ""
+    asked = "recalled, reworded and turned around"
+    if not c.category_deduced:
+        asked += " (no inherited properties asked)"
+    else:
+        times = "" if c.category_deduced == 1 else f"{c.category_deduced:g} times "
+        links = "" if not c.category_hops else f" (at most {c.category_hops} parent link{'s' * (c.category_hops > 1)} up)"
+        asked += f", and {times}as many inherited properties{links}"
+    return (f"\nCategory trees ({c.mix.get('category', 0):.0%} of the mix): a taxonomy of nonsense-word categories,"
+            f" each category's parent link and own traits, parts and acts stated as notes, then {asked}.")
 
 
 def _base_facts(init_from: str) -> dict:

@@ -1,0 +1,1 @@
+"""The shipped world model's files (see README.md here)."""
