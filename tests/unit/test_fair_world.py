@@ -186,4 +186,7 @@ def test_the_card_describes_category_trees_exactly_when_the_mix_has_them():
     hops = _category_sentence(load_world_config(preset="fair_category", overrides=["corpus.category_deduced=2",
                                                                                    "corpus.category_hops=1"]).corpus)
     assert "2 times as many inherited properties (at most 1 parent link up)" in hops
+    warmup = _category_sentence(load_world_config(preset="fair_long", overrides=[
+        "corpus.warmup_rows=10", "corpus.warmup_mix={comparison: 0.5, category: 0.5}"]).corpus)
+    assert "Category trees (in the warm-up rows only)" in warmup
     assert _category_sentence(load_world_config(preset="fair_long").corpus) == ""

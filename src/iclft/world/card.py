@@ -87,7 +87,8 @@ def _category_sentence(c) -> str:
         times = "" if c.category_deduced == 1 else f"{c.category_deduced:g} times "
         links = "" if not c.category_hops else f" (at most {c.category_hops} parent link{'s' * (c.category_hops > 1)} up)"
         asked += f", and {times}as many inherited properties{links}"
-    return (f"\nCategory trees ({c.mix.get('category', 0):.0%} of the mix): a taxonomy of nonsense-word categories,"
+    share = f"{c.mix['category']:.0%} of the mix" if c.mix.get("category") else "in the warm-up rows only"
+    return (f"\nCategory trees ({share}): a taxonomy of nonsense-word categories,"
             f" each category's parent link and own traits, parts and acts stated as notes, then {asked}.")
 
 
